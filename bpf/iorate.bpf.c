@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The meter: every bio past blk-throttle and every request issued to a
+ * driver, charged to (cgroup of the bio's blkcg, whole disk). BPF cannot delay
+ * a bio, so enforcement is user space moving io.max; this side only has to
+ * measure exactly and cheaply.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "iorate.h"
+#include "core_fixes.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Stable across every kernel with enum req_op (4.10+). */
+#define IORATE_REQ_OP_MASK	0xff
+#define IORATE_REQ_OP_READ	0
+#define IORATE_REQ_OP_WRITE	1
+#define IORATE_REQ_OP_FLUSH	2
+#define IORATE_REQ_OP_DISCARD	3
+#define IORATE_REQ_OP_SECURE_ERASE 5
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, IORATE_MAX_USAGE_ENTRIES);
+	__type(key, struct iorate_usage_key);
+	__type(value, struct iorate_usage);
+} usage SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IORATE_NR_STATS);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static const struct iorate_usage zero_usage;
+
+static __always_inline void stat_inc(__u32 which)
+{
+	__u64 *count = bpf_map_lookup_elem(&stats, &which);
+
+	if (count)
+		*count += 1;
+}
+
+static __always_inline int op_dir(__u64 opf)
+{
+	switch (opf & IORATE_REQ_OP_MASK) {
+	case IORATE_REQ_OP_READ:
+		return IORATE_DIR_READ;
+	case IORATE_REQ_OP_FLUSH:
+		return IORATE_DIR_FLUSH;
+	case IORATE_REQ_OP_DISCARD:
+	case IORATE_REQ_OP_SECURE_ERASE:
+		return IORATE_DIR_DISCARD;
+	default:	/* write, write zeroes, zone appends */
+		return IORATE_DIR_WRITE;
+	}
+}
+
+static __always_inline struct iorate_usage *usage_of(__u64 cgroup_id, __u32 dev)
+{
+	struct iorate_usage_key key = {
+		.cgroup_id = cgroup_id,
+		.dev = dev,
+	};
+	struct iorate_usage *u;
+
+	u = bpf_map_lookup_elem(&usage, &key);
+	if (u)
+		return u;
+	/* First I/O of this cgroup on this disk: EEXIST from a racing CPU is
+	 * fine, the lookup below finds its entry. */
+	bpf_map_update_elem(&usage, &key, &zero_usage, BPF_NOEXIST);
+	u = bpf_map_lookup_elem(&usage, &key);
+	if (!u)
+		stat_inc(IORATE_STAT_USAGE_FULL);
+	return u;
+}
+
+static __always_inline void count_io(__u64 cgroup_id, __u32 dev, int level,
+				     __u64 opf, __u64 bytes)
+{
+	struct iorate_usage *u = usage_of(cgroup_id, dev);
+	int dir = op_dir(opf);
+
+	if (!u)
+		return;
+	/* Per-CPU value: plain adds are exact and lock-free. */
+	u->io[level][dir & 3].ops += 1;
+	u->io[level][dir & 3].bytes += bytes;
+	if (level == IORATE_LEVEL_DEVICE && (opf & req_background_mask())) {
+		u->background_ops += 1;
+		u->background_bytes += bytes;
+	}
+}
+
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(bio_queue, struct bio *bio)
+{
+	__u32 dev = disk_dev(bio_disk(bio));
+
+	if (!dev) {
+		stat_inc(IORATE_STAT_NO_DISK);
+		return 0;
+	}
+	count_io(bio_cgroup_id(bio), dev, IORATE_LEVEL_BIO, bio->bi_opf,
+		 bio->bi_iter.bi_size);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(rq_issue, struct request *rq)
+{
+	__u32 dev = disk_dev(rq_disk(rq));
+
+	if (!dev) {
+		stat_inc(IORATE_STAT_NO_DISK);
+		return 0;
+	}
+	/* A request's bios all belong to one blkcg: blk-mq merges only bios
+	 * of the same blkg. Flushes built by the block layer carry no bio and
+	 * land on cgroup id 0 ("unattributed"). */
+	count_io(bio_cgroup_id(rq->bio), dev, IORATE_LEVEL_DEVICE, rq->cmd_flags,
+		 rq->__data_len);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(rq_complete, struct request *rq, int error, unsigned int nr_bytes)
+{
+	__u32 dev = disk_dev(rq_disk(rq));
+	struct iorate_usage *u;
+	__u64 start, now;
+	int dir;
+
+	if (!dev)
+		return 0;
+	u = usage_of(bio_cgroup_id(rq->bio), dev);
+	if (!u)
+		return 0;
+	dir = op_dir(rq->cmd_flags) & 3;
+	u->done[dir] += 1;
+	/* start_time_ns is what iostat's await is measured from (set when
+	 * the queue does I/O accounting); 0 when it does not. */
+	start = rq->start_time_ns;
+	if (!start)
+		start = rq->io_start_time_ns;
+	now = bpf_ktime_get_ns();
+	if (start && start < now)
+		u->latency_ns[dir] += now - start;
+	return 0;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The one header shared by the BPF programs and user space. It must compile
+ * under vmlinux.h (BPF) and under libc (user space), so it uses only __u32 /
+ * __u64 and spells out padding: a hole in a hash key is part of the key.
+ */
+#ifndef IORATE_H
+#define IORATE_H
+
+/* Upper bounds sized for a KVM host: a few hundred VMs x a few disks. */
+#define IORATE_MAX_USAGE_ENTRIES	16384
+#define IORATE_MAX_MEMBERS		8192
+#define IORATE_MAX_BUCKETS		8192
+#define IORATE_EVENTS_RING_BYTES	(256 * 1024)
+
+/* Where an I/O is counted. */
+enum iorate_level {
+	IORATE_LEVEL_BIO = 0,	 /* bios past blk-throttle: what io.max counts */
+	IORATE_LEVEL_DEVICE = 1, /* requests issued to the driver: what iostat counts */
+	IORATE_NR_LEVELS,
+};
+
+enum iorate_dir {
+	IORATE_DIR_READ = 0,
+	IORATE_DIR_WRITE,
+	IORATE_DIR_DISCARD,
+	IORATE_DIR_FLUSH,
+	IORATE_NR_DIRS,
+};
+
+/* One cgroup on one whole disk. dev is the kernel's dev_t (MKDEV encoding:
+ * major << 20 | minor) of the disk, never of a partition. */
+struct iorate_usage_key {
+	__u64 cgroup_id;
+	__u32 dev;
+	__u32 pad;
+};
+
+struct iorate_io_count {
+	__u64 ops;
+	__u64 bytes;
+};
+
+/* Per-CPU value of the usage map: monotonically increasing counters that
+ * readers difference between samples, so several readers never disturb
+ * each other (nobody resets the map). */
+struct iorate_usage {
+	struct iorate_io_count io[IORATE_NR_LEVELS][IORATE_NR_DIRS];
+	/* device-level completions and the time they took, issue to complete */
+	__u64 done[IORATE_NR_DIRS];
+	__u64 latency_ns[IORATE_NR_DIRS];
+	/* device-level requests issued by a kernel thread (writeback, journal)
+	 * or flagged as background on behalf of this cgroup */
+	__u64 background_ops;
+	__u64 background_bytes;
+};
+
+/* Per-CPU counters of things the BPF side could not do. */
+enum iorate_stat {
+	IORATE_STAT_USAGE_FULL = 0,	/* usage map full: an I/O was not counted */
+	IORATE_STAT_NO_CGROUP,		/* bio or request with no blkcg */
+	IORATE_STAT_NO_DISK,		/* request with no disk */
+	IORATE_NR_STATS,
+};
+
+static inline __u32 iorate_mkdev(__u32 major, __u32 minor)
+{
+	return (major << 20) | minor;
+}
+
+static inline __u32 iorate_dev_major(__u32 dev)
+{
+	return dev >> 20;
+}
+
+static inline __u32 iorate_dev_minor(__u32 dev)
+{
+	return dev & ((1U << 20) - 1);
+}
+
+#endif /* IORATE_H */

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "iorate.skel.h"
+#include "log.h"
+#include "meter.h"
+
+struct meter {
+	struct iorate_bpf *skel;
+	int nr_cpus;
+	struct iorate_usage *percpu;	/* one value per possible CPU */
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int meter_open(struct meter **out)
+{
+	struct meter *m;
+	int err;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	libbpf_set_print(log_libbpf);
+
+	m->nr_cpus = libbpf_num_possible_cpus();
+	if (m->nr_cpus <= 0) {
+		err = m->nr_cpus ? m->nr_cpus : -EINVAL;
+		log_error("cannot count possible CPUs: %s", strerror(-err));
+		goto cleanup;
+	}
+	m->percpu = calloc(m->nr_cpus, sizeof(*m->percpu));
+	if (!m->percpu) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+
+	m->skel = iorate_bpf__open();
+	if (!m->skel) {
+		err = -errno;
+		log_error("failed to open BPF object: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = iorate_bpf__load(m->skel);
+	if (err) {
+		log_error("failed to load BPF programs: %s (needs root, kernel BTF and tp_btf: Linux >= 5.16)",
+			  strerror(-err));
+		goto cleanup;
+	}
+	err = iorate_bpf__attach(m->skel);
+	if (err) {
+		log_error("failed to attach BPF programs: %s", strerror(-err));
+		goto cleanup;
+	}
+	*out = m;
+	return 0;
+
+cleanup:
+	meter_close(m);
+	return err;
+}
+
+void meter_close(struct meter *m)
+{
+	if (!m)
+		return;
+	iorate_bpf__destroy(m->skel);
+	free(m->percpu);
+	free(m);
+}
+
+struct iorate_bpf *meter_skel(struct meter *m)
+{
+	return m->skel;
+}
+
+int meter_read(struct meter *m, struct usage_table *t)
+{
+	int fd = bpf_map__fd(m->skel->maps.usage);
+	struct iorate_usage_key key, next, *prev = NULL;
+	int err;
+
+	usage_table_clear(t);
+	t->taken_ns = now_ns();
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct iorate_usage sum = {};
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, m->percpu))
+			continue;	/* deleted while we walked */
+		for (int cpu = 0; cpu < m->nr_cpus; cpu++)
+			usage_accumulate(&sum, &m->percpu[cpu]);
+		err = usage_table_add(t, &key, &sum);
+		if (err)
+			return err;
+	}
+	usage_table_sort(t);
+	return 0;
+}
+
+int meter_forget_cgroup(struct meter *m, uint64_t cgroup_id)
+{
+	int fd = bpf_map__fd(m->skel->maps.usage);
+	struct iorate_usage_key key, next, *prev = NULL;
+	int removed = 0;
+
+	/* Collect first: deleting while walking restarts get_next_key. */
+	struct iorate_usage_key doomed[64];
+	int nr = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (key.cgroup_id == cgroup_id && nr < 64)
+			doomed[nr++] = key;
+	}
+	for (int i = 0; i < nr; i++)
+		if (!bpf_map_delete_elem(fd, &doomed[i]))
+			removed++;
+	return removed;
+}
+
+void meter_read_stats(struct meter *m, uint64_t stats[IORATE_NR_STATS])
+{
+	int fd = bpf_map__fd(m->skel->maps.stats);
+	uint64_t *percpu = calloc(m->nr_cpus, sizeof(uint64_t));
+
+	for (uint32_t i = 0; i < IORATE_NR_STATS; i++) {
+		stats[i] = 0;
+		if (!percpu || bpf_map_lookup_elem(fd, &i, percpu))
+			continue;
+		for (int cpu = 0; cpu < m->nr_cpus; cpu++)
+			stats[i] += percpu[cpu];
+	}
+	free(percpu);
+}

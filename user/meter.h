@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* The BPF meter: loads and attaches the accounting programs, reads the
+ * usage map. Used by the daemon and, when none runs, by `iorate top`. */
+#ifndef IORATE_METER_H
+#define IORATE_METER_H
+
+#include <stdint.h>
+#include "usage.h"
+
+struct meter;
+
+int meter_open(struct meter **out);
+void meter_close(struct meter *m);
+/* Replace t's contents with the current counters, summed over CPUs. */
+int meter_read(struct meter *m, struct usage_table *t);
+/* Remove one cgroup's entries (cgroup gone). */
+int meter_forget_cgroup(struct meter *m, uint64_t cgroup_id);
+void meter_read_stats(struct meter *m, uint64_t stats[IORATE_NR_STATS]);
+struct iorate_bpf *meter_skel(struct meter *m);
+
+#endif
