@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "controller.h"
+
+/* Weight of the newest tick in smoothed rates: ~3 ticks of memory, so a
+ * member going idle hands its share over within a few hundred ms. */
+#define CTL_EWMA	0.4
+/* Debt of an overshoot is repaid over this long ("delayed release"). */
+#define CTL_REPAY_S	0.5
+/* io.max rejects 0 (ERANGE) and 1 (EINVAL): 2 is the tightest value. */
+#define CTL_IOMAX_FLOOR	2
+/* Conversion factors outside this range are measurement noise. */
+#define CTL_CONV_MIN	(1.0 / 256)
+#define CTL_CONV_MAX	64.0
+
+static int limit_kind(int id) { return id / 3; }
+/* 0 total, 1 read, 2 write */
+static int limit_sub(int id) { return id % 3; }
+
+static void init_buckets(struct throttle_bucket *b, const struct policy_group *g)
+{
+	for (int i = 0; i < POLICY_NR_LIMITS; i++)
+		throttle_bucket_init(&b[i], g->limits[i].avg, g->limits[i].max,
+				     g->limits[i].max_length_s);
+}
+
+void ctl_binding_init(struct ctl_binding *b, const struct policy_group *g, uint32_t dev)
+{
+	memset(b, 0, sizeof(*b));
+	b->group = g;
+	b->dev = dev;
+	init_buckets(b->pool, g);
+}
+
+void ctl_binding_free(struct ctl_binding *b)
+{
+	free(b->slots);
+	memset(b, 0, sizeof(*b));
+}
+
+static bool limits_equal(const struct policy_group *a, const struct policy_group *b)
+{
+	if (a->iops_size != b->iops_size || a->share != b->share)
+		return false;
+	return memcmp(a->limits, b->limits, sizeof(a->limits)) == 0;
+}
+
+void ctl_binding_set_group(struct ctl_binding *b, const struct policy_group *g)
+{
+	bool same = limits_equal(b->group, g);
+
+	b->group = g;
+	if (same)
+		return;
+	init_buckets(b->pool, g);
+	for (int i = 0; i < b->nr_slots; i++)
+		init_buckets(b->slots[i].buckets, g);
+}
+
+struct ctl_slot *ctl_binding_slot(struct ctl_binding *b, uint64_t cgroup_id, bool create)
+{
+	struct ctl_slot *s;
+
+	for (int i = 0; i < b->nr_slots; i++)
+		if (b->slots[i].cgroup_id == cgroup_id)
+			return &b->slots[i];
+	if (!create)
+		return NULL;
+	if (b->nr_slots == b->cap_slots) {
+		int cap = b->cap_slots ? b->cap_slots * 2 : 4;
+
+		s = realloc(b->slots, cap * sizeof(*s));
+		if (!s)
+			return NULL;
+		b->slots = s;
+		b->cap_slots = cap;
+	}
+	s = &b->slots[b->nr_slots++];
+	memset(s, 0, sizeof(*s));
+	s->cgroup_id = cgroup_id;
+	init_buckets(s->buckets, b->group);
+	return s;
+}
+
+void ctl_binding_remove_unseen(struct ctl_binding *b)
+{
+	int j = 0;
+
+	for (int i = 0; i < b->nr_slots; i++)
+		if (b->slots[i].seen)
+			b->slots[j++] = b->slots[i];
+	b->nr_slots = j;
+}
+
+const struct throttle_bucket *ctl_slot_bucket(const struct ctl_binding *b,
+					      const struct ctl_slot *s, int id)
+{
+	return b->group->share == POLICY_SHARE_POOLED ? &b->pool[id] : &s->buckets[id];
+}
+
+/* Units of one direction in one tick: bytes, or QEMU operations (an I/O
+ * above iops-size counts size / iops-size). From per-tick totals the count
+ * is exact when a member's I/Os in a tick are all above or all below
+ * iops-size. */
+static double units(const struct ctl_input *in, int kind, int dir, uint64_t iops_size)
+{
+	double u;
+
+	if (kind == CTL_BPS)
+		return in->bytes[dir];
+	u = in->ops[dir];
+	if (iops_size && in->bytes[dir] / iops_size > u)
+		u = in->bytes[dir] / iops_size;
+	return u;
+}
+
+static double ewma(double old, double sample)
+{
+	return old + CTL_EWMA * (sample - old);
+}
+
+static double sub_amount(const double v[CTL_NR_DIRS], int sub)
+{
+	return sub == 0 ? v[CTL_READ] + v[CTL_WRITE] : v[sub - 1];
+}
+
+static void measure(struct ctl_binding *b, double dt_s)
+{
+	uint64_t iops_size = b->group->iops_size;
+
+	for (int i = 0; i < b->nr_slots; i++) {
+		struct ctl_slot *s = &b->slots[i];
+
+		for (int k = 0; k < CTL_NR_KINDS; k++) {
+			for (int d = 0; d < CTL_NR_DIRS; d++) {
+				double dev = units(&s->dev, k, d, iops_size);
+				double thr = k == CTL_BPS ? s->thr.bytes[d] : s->thr.ops[d];
+
+				s->dev_rate[k][d] = ewma(s->dev_rate[k][d], dev / dt_s);
+				s->thr_rate[k][d] = ewma(s->thr_rate[k][d], thr / dt_s);
+			}
+		}
+	}
+}
+
+static void charge(struct ctl_binding *b, double dt_s)
+{
+	bool pooled = b->group->share == POLICY_SHARE_POOLED;
+	uint64_t iops_size = b->group->iops_size;
+
+	for (int id = 0; id < POLICY_NR_LIMITS; id++) {
+		int k = limit_kind(id), sub = limit_sub(id);
+		double pool_units = 0;
+
+		if (!b->group->limits[id].avg)
+			continue;
+		for (int i = 0; i < b->nr_slots; i++) {
+			struct ctl_slot *s = &b->slots[i];
+			double u[CTL_NR_DIRS] = {
+				units(&s->dev, k, CTL_READ, iops_size),
+				units(&s->dev, k, CTL_WRITE, iops_size),
+			};
+
+			if (pooled) {
+				pool_units += sub_amount(u, sub);
+			} else {
+				throttle_settle(&s->buckets[id], sub_amount(u, sub), dt_s);
+			}
+		}
+		if (pooled) {
+			throttle_settle(&b->pool[id], pool_units, dt_s);
+		}
+	}
+}
+
+/* Each slot's share of each limit's target rate, in device units/s. */
+static void share_targets(struct ctl_binding *b, double rates[][POLICY_NR_LIMITS])
+{
+	bool pooled = b->group->share == POLICY_SHARE_POOLED;
+
+	for (int id = 0; id < POLICY_NR_LIMITS; id++) {
+		int k = limit_kind(id), sub = limit_sub(id);
+
+		if (!b->group->limits[id].avg)
+			continue;
+		if (!pooled) {
+			for (int i = 0; i < b->nr_slots; i++)
+				rates[i][id] = throttle_target_rate(&b->slots[i].buckets[id], CTL_REPAY_S);
+			continue;
+		}
+		for (int i = 0; i < b->nr_slots; i++)
+			b->slots[i].pool[id].demand = sub_amount(b->slots[i].dev_rate[k], sub);
+		{
+			struct split_consumer c[b->nr_slots ? b->nr_slots : 1];
+
+			for (int i = 0; i < b->nr_slots; i++)
+				c[i] = b->slots[i].pool[id];
+			split_allowance(throttle_target_rate(&b->pool[id], CTL_REPAY_S), c, b->nr_slots);
+			for (int i = 0; i < b->nr_slots; i++) {
+				b->slots[i].pool[id] = c[i];
+				rates[i][id] = c[i].alloc;
+			}
+		}
+	}
+}
+
+static uint64_t to_iomax(double target_dev, double dev_rate, double thr_rate)
+{
+	double conv = 1, v;
+
+	/* Too little traffic to measure the factor: keep 1 (right for
+	 * direct I/O, which is what shows up first). */
+	if (dev_rate > 1e-9 && thr_rate > 1e-9) {
+		conv = thr_rate / dev_rate;
+		if (conv < CTL_CONV_MIN)
+			conv = CTL_CONV_MIN;
+		if (conv > CTL_CONV_MAX)
+			conv = CTL_CONV_MAX;
+	}
+	v = floor(target_dev * conv);
+	return v < CTL_IOMAX_FLOOR ? CTL_IOMAX_FLOOR : (uint64_t)v;
+}
+
+void ctl_binding_tick(struct ctl_binding *b, double dt_s)
+{
+	const struct policy_group *g = b->group;
+	double (*rates)[POLICY_NR_LIMITS];
+
+	if (dt_s <= 0 || !b->nr_slots)
+		return;
+	rates = calloc(b->nr_slots, sizeof(*rates));
+	if (!rates)
+		return;
+	measure(b, dt_s);
+	charge(b, dt_s);
+	share_targets(b, rates);
+
+	for (int i = 0; i < b->nr_slots; i++) {
+		struct ctl_slot *s = &b->slots[i];
+
+		for (int k = 0; k < CTL_NR_KINDS; k++) {
+			int total = k * 3, rd = k * 3 + 1, wr = k * 3 + 2;
+			double lim[CTL_NR_DIRS] = { INFINITY, INFINITY };
+
+			if (g->limits[total].avg) {
+				struct split_consumer *c = s->dirs[k];
+
+				c[CTL_READ].demand = s->dev_rate[k][CTL_READ];
+				c[CTL_WRITE].demand = s->dev_rate[k][CTL_WRITE];
+				split_allowance(rates[i][total], c, CTL_NR_DIRS);
+				lim[CTL_READ] = c[CTL_READ].alloc;
+				lim[CTL_WRITE] = c[CTL_WRITE].alloc;
+			}
+			if (g->limits[rd].avg && rates[i][rd] < lim[CTL_READ])
+				lim[CTL_READ] = rates[i][rd];
+			if (g->limits[wr].avg && rates[i][wr] < lim[CTL_WRITE])
+				lim[CTL_WRITE] = rates[i][wr];
+			for (int d = 0; d < CTL_NR_DIRS; d++) {
+				s->target[k][d] = isinf(lim[d]) ? 0 : lim[d];
+				s->iomax[k][d] = isinf(lim[d]) ? 0 :
+					to_iomax(lim[d], s->dev_rate[k][d], s->thr_rate[k][d]);
+			}
+		}
+	}
+	free(rates);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The control loop for one policy group on one disk (a "binding"): every
+ * tick it charges the group's QEMU buckets with what each member did at the
+ * accounting level, turns the buckets into target rates, divides them
+ * (pooled members, read/write under a total) and converts each member's
+ * share into io.max units. Pure logic: tests drive it with a simulated disk.
+ *
+ * io.max counts bios as blk-throttle sees them; the disk sees requests
+ * after splitting, merging and writeback. The conversion factor between the
+ * two (thr / dev, smoothed) is measured, not assumed, so that io.max at the
+ * converted value yields the target at the disk.
+ */
+#ifndef IORATE_CONTROLLER_H
+#define IORATE_CONTROLLER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "policy.h"
+#include "split.h"
+#include "throttle.h"
+
+enum ctl_kind { CTL_BPS = 0, CTL_IOPS = 1, CTL_NR_KINDS };
+enum ctl_dir { CTL_READ = 0, CTL_WRITE = 1, CTL_NR_DIRS };
+
+/* What one member did in one tick, in one direction each. */
+struct ctl_input {
+	double ops[CTL_NR_DIRS];
+	double bytes[CTL_NR_DIRS];
+};
+
+struct ctl_slot {
+	uint64_t cgroup_id;
+	struct ctl_input dev;	/* at the accounting level */
+	struct ctl_input thr;	/* as io.max counts: bios, split pieces */
+	struct throttle_bucket buckets[POLICY_NR_LIMITS];	/* share = each */
+	double dev_rate[CTL_NR_KINDS][CTL_NR_DIRS];	/* units/s, smoothed */
+	double thr_rate[CTL_NR_KINDS][CTL_NR_DIRS];
+	struct split_consumer pool[POLICY_NR_LIMITS];	/* share = pooled */
+	struct split_consumer dirs[CTL_NR_KINDS][CTL_NR_DIRS];
+	double target[CTL_NR_KINDS][CTL_NR_DIRS];	/* device units/s; 0 = none */
+	uint64_t iomax[CTL_NR_KINDS][CTL_NR_DIRS];	/* out: 0 = unlimited */
+	bool seen;		/* still a member (daemon's mark and sweep) */
+};
+
+struct ctl_binding {
+	const struct policy_group *group;
+	uint32_t dev;
+	struct throttle_bucket pool[POLICY_NR_LIMITS];	/* share = pooled */
+	struct ctl_slot *slots;
+	int nr_slots, cap_slots;
+};
+
+void ctl_binding_init(struct ctl_binding *b, const struct policy_group *g, uint32_t dev);
+void ctl_binding_free(struct ctl_binding *b);
+/* Keeps bucket levels when limits are unchanged (reload); empties them
+ * otherwise, as QEMU does on a configuration change. */
+void ctl_binding_set_group(struct ctl_binding *b, const struct policy_group *g);
+struct ctl_slot *ctl_binding_slot(struct ctl_binding *b, uint64_t cgroup_id, bool create);
+void ctl_binding_remove_unseen(struct ctl_binding *b);
+void ctl_binding_tick(struct ctl_binding *b, double dt_s);
+/* The bucket a slot is charged to (its own, or the pool). */
+const struct throttle_bucket *ctl_slot_bucket(const struct ctl_binding *b,
+					      const struct ctl_slot *s, int limit_id);
+
+#endif

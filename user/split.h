@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Dividing one allowance between consumers that io.max limits separately:
+ * reads and writes under a total limit (io.max has no total), members of a
+ * pooled group. Max-min fair and work-conserving: a consumer that does not
+ * use its share keeps a little headroom above its use and the rest goes to
+ * those that do, so an idle member's share reaches the busy ones in a tick
+ * or two.
+ */
+#ifndef IORATE_SPLIT_H
+#define IORATE_SPLIT_H
+
+struct split_consumer {
+	double demand;		/* measured use, units/s (smoothed) */
+	double alloc;		/* in: last allocation (0 = none yet); out: new one */
+};
+
+void split_allowance(double budget, struct split_consumer *c, int n);
+
+#endif
