@@ -111,6 +111,23 @@ int BPF_PROG(bio_queue, struct bio *bio)
 	return 0;
 }
 
+/* blk-throttle charges each piece of a split bio as one more I/O (6.1,
+ * 6.12), but block_bio_queue saw the bio once: count the extra piece so
+ * the bio level counts ops as io.max does. Bytes were counted already. */
+SEC("tp_btf/block_split")
+int BPF_PROG(bio_split, struct bio *bio, unsigned int new_sector)
+{
+	__u32 dev = disk_dev(bio_disk(bio));
+	struct iorate_usage *u;
+
+	if (!dev)
+		return 0;
+	u = usage_of(bio_cgroup_id(bio), dev);
+	if (u)
+		u->io[IORATE_LEVEL_BIO][op_dir(bio->bi_opf) & 3].ops += 1;
+	return 0;
+}
+
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(rq_issue, struct request *rq)
 {

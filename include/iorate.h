@@ -7,6 +7,10 @@
 #ifndef IORATE_H
 #define IORATE_H
 
+#ifndef __VMLINUX_H__	/* user space; BPF gets the types from vmlinux.h */
+#include <linux/types.h>
+#endif
+
 /* Upper bounds sized for a KVM host: a few hundred VMs x a few disks. */
 #define IORATE_MAX_USAGE_ENTRIES	16384
 #define IORATE_MAX_MEMBERS		8192

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <fts.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include "members.h"
+#include "units.h"
+
+bool members_match(const struct policy_group *g, const char *path)
+{
+	for (int i = 0; i < g->nr_matches; i++)
+		if (g->matches[i].kind == POLICY_MATCH_CGROUP &&
+		    glob_match(g->matches[i].pattern, path))
+			return true;
+	return false;
+}
+
+static int owner_cmp(const void *a, const void *b)
+{
+	const struct member_owner *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int push_member(struct group_members *gm, int *cap, const char *path, uint64_t id)
+{
+	if (gm->nr == *cap) {
+		int ncap = *cap ? *cap * 2 : 8;
+		struct member *m = realloc(gm->members, ncap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		gm->members = m;
+		*cap = ncap;
+	}
+	gm->members[gm->nr].path = strdup(path);
+	if (!gm->members[gm->nr].path)
+		return -ENOMEM;
+	gm->members[gm->nr].id = id;
+	gm->nr++;
+	return 0;
+}
+
+static int push_owner(struct group_members *gm, int *cap, uint64_t id, int member)
+{
+	if (gm->nr_owners == *cap) {
+		int ncap = *cap ? *cap * 2 : 16;
+		struct member_owner *o = realloc(gm->owners, ncap * sizeof(*o));
+
+		if (!o)
+			return -ENOMEM;
+		gm->owners = o;
+		*cap = ncap;
+	}
+	gm->owners[gm->nr_owners].id = id;
+	gm->owners[gm->nr_owners].member = member;
+	gm->nr_owners++;
+	return 0;
+}
+
+/*
+ * One walk of the tree for all groups. fts visits a directory before its
+ * children (FTS_D) and again after them (FTS_DP), so "inside member M of
+ * group g" is a per-group depth marker set on entry and cleared on exit.
+ */
+int members_scan(const char *root, const struct policy *policy, struct group_members *out)
+{
+	char *const paths[] = { (char *)root, NULL };
+	size_t rootlen = strlen(root);
+	int *inside = NULL, *cap_m = NULL, *cap_o = NULL, err = 0;
+	short *inside_level = NULL;
+	FTS *fts = NULL;
+	FTSENT *e;
+
+	memset(out, 0, policy->nr_groups * sizeof(*out));
+	inside = calloc(policy->nr_groups + 1, sizeof(int));
+	inside_level = calloc(policy->nr_groups + 1, sizeof(short));
+	cap_m = calloc(policy->nr_groups + 1, sizeof(int));
+	cap_o = calloc(policy->nr_groups + 1, sizeof(int));
+	if (!inside || !inside_level || !cap_m || !cap_o) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (int g = 0; g < policy->nr_groups; g++)
+		inside[g] = -1;
+	fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR | FTS_XDEV, NULL);
+	if (!fts) {
+		err = -errno;
+		goto cleanup;
+	}
+	while ((e = fts_read(fts))) {
+		const char *rel = e->fts_pathlen > rootlen ? e->fts_path + rootlen : "/";
+
+		if (e->fts_info == FTS_DP) {
+			for (int g = 0; g < policy->nr_groups; g++)
+				if (inside[g] >= 0 && inside_level[g] == e->fts_level)
+					inside[g] = -1;
+			continue;
+		}
+		if (e->fts_info != FTS_D)
+			continue;
+		for (int g = 0; g < policy->nr_groups && !err; g++) {
+			struct group_members *gm = &out[g];
+
+			if (inside[g] < 0 && e->fts_level > 0 &&
+			    members_match(&policy->groups[g], rel)) {
+				err = push_member(gm, &cap_m[g], rel, e->fts_statp->st_ino);
+				inside[g] = gm->nr - 1;
+				inside_level[g] = e->fts_level;
+			}
+			if (!err && inside[g] >= 0)
+				err = push_owner(gm, &cap_o[g], e->fts_statp->st_ino, inside[g]);
+		}
+		if (err)
+			break;
+	}
+	for (int g = 0; g < policy->nr_groups; g++)
+		qsort(out[g].owners, out[g].nr_owners, sizeof(*out[g].owners), owner_cmp);
+cleanup:
+	if (fts)
+		fts_close(fts);
+	free(inside);
+	free(inside_level);
+	free(cap_m);
+	free(cap_o);
+	if (err)
+		members_free(out, policy->nr_groups);
+	return err;
+}
+
+void members_free(struct group_members *gm, int nr_groups)
+{
+	for (int g = 0; g < nr_groups; g++) {
+		for (int i = 0; i < gm[g].nr; i++)
+			free(gm[g].members[i].path);
+		free(gm[g].members);
+		free(gm[g].owners);
+		memset(&gm[g], 0, sizeof(gm[g]));
+	}
+}
+
+int members_owner(const struct group_members *gm, uint64_t id)
+{
+	struct member_owner key = { .id = id }, *hit;
+
+	if (!gm->nr_owners)
+		return -1;
+	hit = bsearch(&key, gm->owners, gm->nr_owners, sizeof(key), owner_cmp);
+	return hit ? hit->member : -1;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Which cgroups belong to which policy group. A member is the topmost
+ * cgroup that a group's match selects: its io.max covers its subtree, so
+ * I/O charged to any descendant (libvirt's emulator and vcpu cgroups,
+ * a writeback flush of the VM's pages) counts for the member.
+ */
+#ifndef IORATE_MEMBERS_H
+#define IORATE_MEMBERS_H
+
+#include <stdint.h>
+#include "policy.h"
+
+struct member {
+	char *path;		/* below the cgroup v2 root, "/machine.slice/x.scope" */
+	uint64_t id;
+};
+
+/* cgroup id (the member's or a descendant's) -> index of the member */
+struct member_owner {
+	uint64_t id;
+	int member;
+};
+
+struct group_members {
+	struct member *members;
+	int nr;
+	struct member_owner *owners;	/* sorted by id */
+	int nr_owners;
+};
+
+/* Scan the tree under root for every group's cgroup matches. out holds
+ * policy->nr_groups entries. */
+int members_scan(const char *root, const struct policy *policy, struct group_members *out);
+void members_free(struct group_members *gm, int nr_groups);
+/* Member index owning cgroup id in one group, or -1. */
+int members_owner(const struct group_members *gm, uint64_t id);
+/* Whether a cgroup path matches one of the group's match lines. */
+bool members_match(const struct policy_group *g, const char *path);
+
+#endif

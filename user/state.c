@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "iorate.h"
+#include "log.h"
+#include "state.h"
+
+#define STATE_HEADER "iorate-state 1\n"
+
+struct state_entry *state_find(struct state *s, const char *cgroup, uint32_t dev)
+{
+	for (int i = 0; i < s->nr; i++)
+		if (s->entries[i].dev == dev && !strcmp(s->entries[i].cgroup, cgroup))
+			return &s->entries[i];
+	return NULL;
+}
+
+struct state_entry *state_add(struct state *s, const char *cgroup, uint32_t dev,
+			      const struct iomax *original)
+{
+	struct state_entry *e;
+
+	if (s->nr == s->cap) {
+		int cap = s->cap ? s->cap * 2 : 16;
+
+		e = realloc(s->entries, cap * sizeof(*e));
+		if (!e)
+			return NULL;
+		s->entries = e;
+		s->cap = cap;
+	}
+	e = &s->entries[s->nr];
+	memset(e, 0, sizeof(*e));
+	e->cgroup = strdup(cgroup);
+	if (!e->cgroup)
+		return NULL;
+	e->dev = dev;
+	e->original = *original;
+	e->current = *original;
+	s->nr++;
+	return e;
+}
+
+void state_remove(struct state *s, struct state_entry *e)
+{
+	int i = e - s->entries;
+
+	free(e->cgroup);
+	memmove(e, e + 1, (s->nr - i - 1) * sizeof(*e));
+	s->nr--;
+}
+
+/* A line: "<MAJ:MIN rbps=.. wbps=.. riops=.. wiops=..>\t<cgroup path>".
+ * The io.max text comes first so that paths may hold any byte but '\n'. */
+char *state_format(const struct state *s)
+{
+	size_t len = sizeof(STATE_HEADER), off;
+	char *buf;
+
+	for (int i = 0; i < s->nr; i++)
+		len += strlen(s->entries[i].cgroup) + 160;
+	buf = malloc(len);
+	if (!buf)
+		return NULL;
+	off = snprintf(buf, len, "%s", STATE_HEADER);
+	for (int i = 0; i < s->nr; i++) {
+		char line[160];
+
+		iomax_format(s->entries[i].dev, &s->entries[i].original, line, sizeof(line));
+		off += snprintf(buf + off, len - off, "%s\t%s\n", line, s->entries[i].cgroup);
+	}
+	return buf;
+}
+
+int state_parse(struct state *s, const char *text)
+{
+	const char *line;
+
+	if (strncmp(text, STATE_HEADER, strlen(STATE_HEADER)))
+		return -EINVAL;
+	for (line = text + strlen(STATE_HEADER); *line; ) {
+		const char *nl = strchr(line, '\n'), *tab = strchr(line, '\t');
+		unsigned int ma, mi;
+		struct iomax orig;
+		char iomax_text[160], *path;
+
+		if (!nl)
+			return -EINVAL;
+		if (!tab || tab > nl || (size_t)(tab - line) >= sizeof(iomax_text) ||
+		    sscanf(line, "%u:%u", &ma, &mi) != 2)
+			return -EINVAL;
+		memcpy(iomax_text, line, tab - line);
+		iomax_text[tab - line] = '\0';
+		if (iomax_parse(iomax_text, iorate_mkdev(ma, mi), &orig))
+			return -EINVAL;
+		path = strndup(tab + 1, nl - tab - 1);
+		if (!path)
+			return -ENOMEM;
+		if (!state_add(s, path, iorate_mkdev(ma, mi), &orig)) {
+			free(path);
+			return -ENOMEM;
+		}
+		free(path);
+		line = nl + 1;
+	}
+	return 0;
+}
+
+int state_open(struct state *s, const char *state_dir)
+{
+	char *text = NULL;
+	struct stat st;
+	FILE *f;
+	int err = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (mkdir(state_dir, 0700) && errno != EEXIST) {
+		log_warn("state dir %s: %s: a restart after a crash cannot restore io.max",
+			 state_dir, strerror(errno));
+		return 0;
+	}
+	if (asprintf(&s->file, "%s/iomax.state", state_dir) < 0) {
+		s->file = NULL;
+		return -ENOMEM;
+	}
+	f = fopen(s->file, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fileno(f), &st) == 0 && st.st_size < (16 << 20)) {
+		text = calloc(1, st.st_size + 1);
+		if (text && fread(text, 1, st.st_size, f) != (size_t)st.st_size)
+			err = -EIO;
+	}
+	fclose(f);
+	if (!err && text)
+		err = state_parse(s, text);
+	if (err)
+		log_error("state file %s unreadable (%s): ignoring it", s->file, strerror(-err));
+	free(text);
+	return 0;
+}
+
+int state_save(struct state *s)
+{
+	char *text, tmp[4200];
+	int fd, err = 0;
+	size_t len;
+
+	if (!s->file)
+		return 0;
+	if (!s->nr) {
+		if (unlink(s->file) && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	text = state_format(s);
+	if (!text)
+		return -ENOMEM;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", s->file);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd))
+		err = errno ? -errno : -EIO;
+	close(fd);
+	if (!err && rename(tmp, s->file))
+		err = -errno;
+cleanup:
+	free(text);
+	return err;
+}
+
+void state_close(struct state *s)
+{
+	for (int i = 0; i < s->nr; i++)
+		free(s->entries[i].cgroup);
+	free(s->entries);
+	free(s->file);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * What io.max said before iorate touched it, kept in memory and in a file
+ * under the state directory. The file is written (atomically) before the
+ * first change to a line, so a daemon restarted after kill -9 knows what to
+ * restore: it adopts the originals of the lines it still controls and
+ * restores the others.
+ */
+#ifndef IORATE_STATE_H
+#define IORATE_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "iomax.h"
+
+struct state_entry {
+	char *cgroup;		/* path below the cgroup v2 root */
+	uint32_t dev;
+	struct iomax original;
+	struct iomax current;	/* what iorate last wrote */
+	bool in_use;		/* still wanted this tick */
+};
+
+struct state {
+	char *file;		/* NULL: in memory only (state dir unusable) */
+	struct state_entry *entries;
+	int nr, cap;
+};
+
+int state_open(struct state *s, const char *state_dir);
+void state_close(struct state *s);
+/* Entries the file lists from a previous run (loaded by state_open). */
+struct state_entry *state_find(struct state *s, const char *cgroup, uint32_t dev);
+struct state_entry *state_add(struct state *s, const char *cgroup, uint32_t dev,
+			      const struct iomax *original);
+void state_remove(struct state *s, struct state_entry *e);
+int state_save(struct state *s);
+/* Pure: text form, one entry a line; used by save/load and tests. */
+int state_parse(struct state *s, const char *text);
+char *state_format(const struct state *s);
+
+#endif
