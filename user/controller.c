@@ -40,16 +40,9 @@ void ctl_binding_free(struct ctl_binding *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static bool limits_equal(const struct policy_group *a, const struct policy_group *b)
-{
-	if (a->iops_size != b->iops_size || a->share != b->share)
-		return false;
-	return memcmp(a->limits, b->limits, sizeof(a->limits)) == 0;
-}
-
 void ctl_binding_set_group(struct ctl_binding *b, const struct policy_group *g)
 {
-	bool same = limits_equal(b->group, g);
+	bool same = policy_group_equal_limits(b->group, g);
 
 	b->group = g;
 	if (same)
@@ -219,7 +212,7 @@ static uint64_t to_iomax(double target_dev, double dev_rate, double thr_rate)
 		if (conv > CTL_CONV_MAX)
 			conv = CTL_CONV_MAX;
 	}
-	v = floor(target_dev * conv);
+	v = round(target_dev * conv);
 	return v < CTL_IOMAX_FLOOR ? CTL_IOMAX_FLOOR : (uint64_t)v;
 }
 

@@ -17,6 +17,11 @@ void log_set_journal(bool on)
 	log_journal = on;
 }
 
+bool log_debug_enabled(void)
+{
+	return log_threshold >= LOG_LEVEL_DEBUG;
+}
+
 static void log_vprint(enum log_level level, const char *fmt, va_list ap)
 {
 	/* syslog priorities: err 3, warning 4, info 6, debug 7 */

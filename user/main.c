@@ -12,6 +12,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "run", do_run, "enforce a policy (the daemon)" },
+	{ "check", do_check, "validate a policy file" },
 	{ "top", do_top, "per cgroup x disk I/O rates, live" },
 };
 

@@ -42,9 +42,11 @@ void throttle_charge(struct throttle_bucket *b, double units)
 /*
  * QEMU lets I/O pass while level < size, which admits up to avg/10 more than
  * avg in any second. iorate's promise is tighter (every 1 s window within
- * 5% of the limit), so without a burst the debt threshold is a quarter of
- * QEMU's size: 25 ms worth of avg. With a burst, QEMU's size is the burst
- * budget and the owner runs at max until it is spent.
+ * 5% of the limit), so without a burst the debt threshold is half of QEMU's
+ * size: 50 ms worth of avg. Lower, and measurement noise alone (a level that
+ * never drains below one tick's jitter) keeps the rate under the limit.
+ * With a burst, QEMU's size is the burst budget and the owner runs at max
+ * until it is spent.
  */
 double throttle_target_rate(const struct throttle_bucket *b, double repay_s)
 {
@@ -62,7 +64,7 @@ double throttle_target_rate(const struct throttle_bucket *b, double repay_s)
 		if (b->level < threshold)
 			return b->avg + (threshold - b->level) / (repay_s > 0 ? repay_s : 1);
 	} else {
-		threshold = throttle_bucket_size(b) / 4;
+		threshold = throttle_bucket_size(b) / 2;
 	}
 	debt = b->level - threshold;
 	rate = b->avg;

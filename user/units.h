@@ -36,8 +36,10 @@ char *units_format_duration(uint64_t ns, char *buf, size_t len);
  * Path glob: '*' matches any run of characters except '/', '**' any run
  * including '/', '?' one character except '/', [abc] [a-z] [!x] [^x] one
  * character from a class (never '/'), '\' quotes the next character.
- * "/**" + "/" also matches a single '/' (zero directories), so "/a/**" + "/b"
- * matches "/a/b"; a trailing "/**" needs at least one more component.
+ * A "**" that is a whole path component may also match zero components:
+ * "/a/STARSTAR/b" (STARSTAR being "**") matches "/a/b" as well as "/a/x/y/b",
+ * and a leading "**" then '/' may match nothing; a trailing '/' then "**"
+ * needs at least one more component ("/a" does not match it, "/a/x" does).
  * Linear in pattern x path, no recursion: safe on hostile input.
  */
 bool glob_match(const char *pattern, const char *path);

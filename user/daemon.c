@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "cgroupfs.h"
+#include "daemon.h"
+#include "disk.h"
+#include "log.h"
+
+/* The safety-net rescan of the cgroup tree. */
+#define DAEMON_SCAN_NS		1000000000ULL
+/* io.max is rewritten only on a real change: every write restarts
+ * blk-throttle's slice, which itself lets a burst through. */
+#define DAEMON_HYSTERESIS	0.03
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int load_policy(const char *path, struct policy *out)
+{
+	struct policy_errors errs = {};
+	char why[512];
+	int err;
+
+	if (policy_check_file_mode(path, why, sizeof(why))) {
+		log_error("%s", why);
+		return -EPERM;
+	}
+	err = policy_parse_file(path, out, &errs);
+	for (int i = 0; i < errs.nr; i++)
+		log_error("%s", errs.lines[i]);
+	policy_errors_free(&errs);
+	return err;
+}
+
+static void warn_unsupported_matches(const struct policy *p)
+{
+	for (int g = 0; g < p->nr_groups; g++)
+		for (int i = 0; i < p->groups[g].nr_matches; i++)
+			if (p->groups[g].matches[i].kind != POLICY_MATCH_CGROUP)
+				log_warn("%s:%d: match: only cgroup: matches are enforced by this version; "
+					 "this line selects nothing", p->path, p->groups[g].matches[i].line);
+}
+
+int daemon_init(struct daemon *d, const char *policy_path)
+{
+	bool is_v2 = false;
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	usage_table_init(&d->prev);
+	usage_table_init(&d->cur);
+	d->policy_path = strdup(policy_path);
+	if (!d->policy_path)
+		return -ENOMEM;
+	err = load_policy(policy_path, &d->policy);
+	if (err)
+		return err;
+	warn_unsupported_matches(&d->policy);
+	err = cgroupfs_find_io_root(d->cgroot, sizeof(d->cgroot), &is_v2);
+	if (err || !is_v2) {
+		log_error("no cgroup v2 hierarchy with the io controller: io.max is cgroup v2 only%s",
+			  is_v2 ? "" : " (io is bound to a cgroup v1 blkio hierarchy here)");
+		return -ENOENT;
+	}
+	err = state_open(&d->state, d->policy.daemon.state_dir);
+	if (err)
+		return err;
+	if (d->state.nr)
+		log_info("adopting %d io.max line(s) left by a previous run (%s)", d->state.nr,
+			 d->state.file);
+	/* Refresh what the adopted lines hold now, so writes compare right. */
+	for (int i = 0; i < d->state.nr; i++) {
+		char dir[8300];
+
+		snprintf(dir, sizeof(dir), "%s%s", d->cgroot, d->state.entries[i].cgroup);
+		if (iomax_read(dir, d->state.entries[i].dev, &d->state.entries[i].current))
+			iomax_unlimited(&d->state.entries[i].current);
+	}
+	err = meter_open(&d->meter);
+	if (err)
+		return err;
+	err = meter_read(d->meter, &d->prev);
+	if (err)
+		return err;
+	d->members = calloc(d->policy.nr_groups + 1, sizeof(*d->members));
+	if (!d->members)
+		return -ENOMEM;
+	log_info("enforcing %d group(s) from %s; cgroups under %s; tick %.0f ms; accounting %s",
+		 d->policy.nr_groups, policy_path, d->cgroot, d->policy.daemon.tick_ns / 1e6,
+		 d->policy.daemon.accounting == IORATE_LEVEL_DEVICE ? "device" : "bio");
+	return 0;
+}
+
+static void free_bindings(struct daemon *d)
+{
+	for (int i = 0; i < d->nr_bindings; i++)
+		ctl_binding_free(&d->bindings[i].ctl);
+	free(d->bindings);
+	d->bindings = NULL;
+	d->nr_bindings = d->cap_bindings = 0;
+}
+
+void daemon_fini(struct daemon *d)
+{
+	if (d->members)
+		members_free(d->members, d->policy.nr_groups);
+	free(d->members);
+	free_bindings(d);
+	meter_close(d->meter);
+	usage_table_free(&d->prev);
+	usage_table_free(&d->cur);
+	state_close(&d->state);
+	policy_free(&d->policy);
+	free(d->policy_path);
+	memset(d, 0, sizeof(*d));
+}
+
+static struct ctl_binding *binding_get(struct daemon *d, int group, uint32_t dev)
+{
+	struct daemon_binding *b;
+
+	for (int i = 0; i < d->nr_bindings; i++)
+		if (d->bindings[i].group == group && d->bindings[i].ctl.dev == dev)
+			return &d->bindings[i].ctl;
+	if (d->nr_bindings == d->cap_bindings) {
+		int cap = d->cap_bindings ? d->cap_bindings * 2 : 8;
+
+		b = realloc(d->bindings, cap * sizeof(*b));
+		if (!b)
+			return NULL;
+		d->bindings = b;
+		d->cap_bindings = cap;
+	}
+	b = &d->bindings[d->nr_bindings++];
+	b->group = group;
+	ctl_binding_init(&b->ctl, &d->policy.groups[group], dev);
+	return &b->ctl;
+}
+
+/* Does the group's device list cover this disk? */
+static bool group_covers(const struct policy_group *g, uint32_t dev)
+{
+	for (int i = 0; i < g->nr_devices; i++) {
+		uint32_t want;
+
+		if (g->devices[i].any)
+			return true;
+		if (g->devices[i].has_majmin) {
+			if (disk_resolve(g->devices[i].spec, &want) == 0 && want == dev)
+				return true;
+			continue;
+		}
+		if (disk_resolve(g->devices[i].spec, &want) == 0 && want == dev)
+			return true;
+	}
+	return false;
+}
+
+static void scan_members(struct daemon *d)
+{
+	struct group_members *fresh = calloc(d->policy.nr_groups + 1, sizeof(*fresh));
+
+	if (!fresh)
+		return;
+	if (members_scan(d->cgroot, &d->policy, fresh)) {
+		log_warn("cgroup scan of %s failed; keeping the previous members", d->cgroot);
+		free(fresh);
+		return;
+	}
+	members_free(d->members, d->policy.nr_groups);
+	free(d->members);
+	d->members = fresh;
+	d->last_scan_ns = now_ns();
+}
+
+static void add_input(struct ctl_input *in, const struct usage_rates *r)
+{
+	in->ops[CTL_READ] += r->ops[IORATE_DIR_READ];
+	in->ops[CTL_WRITE] += r->ops[IORATE_DIR_WRITE];
+	in->bytes[CTL_READ] += r->bytes[IORATE_DIR_READ];
+	in->bytes[CTL_WRITE] += r->bytes[IORATE_DIR_WRITE];
+}
+
+/* Feed each member's I/O of this tick to the bindings of its groups. */
+static void feed(struct daemon *d, double dt_s)
+{
+	int level = d->policy.daemon.accounting;
+
+	for (int i = 0; i < d->nr_bindings; i++) {
+		struct ctl_binding *b = &d->bindings[i].ctl;
+
+		for (int s = 0; s < b->nr_slots; s++) {
+			memset(&b->slots[s].dev, 0, sizeof(b->slots[s].dev));
+			memset(&b->slots[s].thr, 0, sizeof(b->slots[s].thr));
+			b->slots[s].seen = false;
+		}
+	}
+	for (size_t e = 0; e < d->cur.nr; e++) {
+		const struct usage_entry *cur = &d->cur.entries[e];
+		const struct usage_entry *prev = usage_table_find(&d->prev, &cur->key);
+		struct usage_rates at_level, at_bio;
+		bool rates_done = false;
+
+		for (int g = 0; g < d->policy.nr_groups; g++) {
+			int m = members_owner(&d->members[g], cur->key.cgroup_id);
+			struct ctl_binding *b;
+			struct ctl_slot *slot;
+
+			if (m < 0 || !group_covers(&d->policy.groups[g], cur->key.dev))
+				continue;
+			if (!rates_done) {
+				usage_rates(prev ? &prev->usage : NULL, &cur->usage, level, dt_s, &at_level);
+				usage_rates(prev ? &prev->usage : NULL, &cur->usage, IORATE_LEVEL_BIO,
+					    dt_s, &at_bio);
+				rates_done = true;
+			}
+			b = binding_get(d, g, cur->key.dev);
+			slot = b ? ctl_binding_slot(b, d->members[g].members[m].id, true) : NULL;
+			if (!slot)
+				continue;
+			add_input(&slot->dev, &at_level);
+			add_input(&slot->thr, &at_bio);
+		}
+	}
+	/* A member stays in its bindings while it exists, I/O or not. */
+	for (int i = 0; i < d->nr_bindings; i++) {
+		struct ctl_binding *b = &d->bindings[i].ctl;
+		struct group_members *gm = &d->members[d->bindings[i].group];
+
+		for (int s = 0; s < b->nr_slots; s++)
+			for (int m = 0; m < gm->nr; m++)
+				if (gm->members[m].id == b->slots[s].cgroup_id)
+					b->slots[s].seen = true;
+		ctl_binding_remove_unseen(b);
+	}
+}
+
+static const char *member_path(struct daemon *d, int group, uint64_t id)
+{
+	struct group_members *gm = &d->members[group];
+
+	for (int m = 0; m < gm->nr; m++)
+		if (gm->members[m].id == id)
+			return gm->members[m].path;
+	return NULL;
+}
+
+static bool differs(uint64_t cur, uint64_t want)
+{
+	if (cur == want)
+		return false;
+	if (cur == IOMAX_UNLIMITED || want == IOMAX_UNLIMITED)
+		return true;
+	return fabs((double)want - (double)cur) > DAEMON_HYSTERESIS * (double)cur;
+}
+
+static void apply_line(struct daemon *d, const char *path, uint32_t dev, const struct iomax *want)
+{
+	struct state_entry *e = state_find(&d->state, path, dev);
+	char dir[8300], line[200];
+	struct iomax target = *want;
+	bool write = false;
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, path);
+	if (!e) {
+		struct iomax orig;
+
+		err = iomax_read(dir, dev, &orig);
+		if (err) {
+			if (err != -ENOENT || d->ticks % 100 == 0)
+				log_warn("%s/io.max: %s%s", dir, strerror(-err),
+					 err == -ENOENT ? " (is io enabled in the parent's cgroup.subtree_control?)" : "");
+			d->iomax_errors++;
+			return;
+		}
+		e = state_add(&d->state, path, dev, &orig);
+		if (!e)
+			return;
+		/* Recorded before the first change: a crash from here on
+		 * leaves enough behind to restore. */
+		err = state_save(&d->state);
+		if (err)
+			log_warn("state file %s: %s: a crash now would leave io.max behind",
+				 d->state.file, strerror(-err));
+	}
+	e->in_use = true;
+	/* A limit the operator set before iorate stays a ceiling. */
+	for (int f = 0; f < IOMAX_NR_FIELDS; f++) {
+		if (e->original.v[f] < target.v[f])
+			target.v[f] = e->original.v[f];
+		if (differs(e->current.v[f], target.v[f]))
+			write = true;
+	}
+	if (!write)
+		return;
+	err = iomax_write(dir, dev, &target);
+	if (err) {
+		iomax_format(dev, &target, line, sizeof(line));
+		log_warn("%s/io.max: writing \"%s\": %s", dir, line, strerror(-err));
+		d->iomax_errors++;
+		return;
+	}
+	if (log_debug_enabled()) {
+		iomax_format(dev, &target, line, sizeof(line));
+		log_debug("%s: io.max %s", path, line);
+	}
+	e->current = target;
+	d->iomax_writes++;
+}
+
+static void restore_entry(struct daemon *d, struct state_entry *e)
+{
+	char dir[8300];
+	struct stat st;
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, e->cgroup);
+	if (stat(dir, &st))
+		return;		/* cgroup gone, nothing to restore */
+	err = iomax_write(dir, e->dev, &e->original);
+	if (err && err != -ENODEV)
+		log_warn("%s/io.max: restoring: %s", dir, strerror(-err));
+}
+
+static void apply(struct daemon *d)
+{
+	bool dropped = false;
+
+	for (int i = 0; i < d->state.nr; i++)
+		d->state.entries[i].in_use = false;
+	/* One io.max line per (member, disk): tightest of all its groups. */
+	for (int i = 0; i < d->nr_bindings; i++) {
+		struct ctl_binding *b = &d->bindings[i].ctl;
+
+		for (int s = 0; s < b->nr_slots; s++) {
+			const char *path = member_path(d, d->bindings[i].group, b->slots[s].cgroup_id);
+			struct iomax want;
+
+			if (!path)
+				continue;
+			iomax_unlimited(&want);
+			for (int j = 0; j < d->nr_bindings; j++) {
+				struct ctl_binding *o = &d->bindings[j].ctl;
+				struct ctl_slot *os;
+
+				if (o->dev != b->dev)
+					continue;
+				os = ctl_binding_slot(o, b->slots[s].cgroup_id, false);
+				if (!os)
+					continue;
+				for (int k = 0; k < CTL_NR_KINDS; k++)
+					for (int dir = 0; dir < CTL_NR_DIRS; dir++) {
+						uint64_t v = os->iomax[k][dir];
+						int f = k == CTL_BPS ? IOMAX_RBPS + dir : IOMAX_RIOPS + dir;
+
+						if (v && v < want.v[f])
+							want.v[f] = v;
+					}
+			}
+			apply_line(d, path, b->dev, &want);
+		}
+	}
+	/* Lines nobody asks for any more go back to what they were. */
+	for (int i = 0; i < d->state.nr; ) {
+		struct state_entry *e = &d->state.entries[i];
+
+		if (e->in_use) {
+			i++;
+			continue;
+		}
+		restore_entry(d, e);
+		state_remove(&d->state, e);
+		dropped = true;
+	}
+	if (dropped)
+		state_save(&d->state);
+}
+
+int daemon_tick(struct daemon *d)
+{
+	struct usage_table tmp;
+	double dt_s;
+	int err;
+
+	if (!d->last_scan_ns || now_ns() - d->last_scan_ns >= DAEMON_SCAN_NS)
+		scan_members(d);
+	err = meter_read(d->meter, &d->cur);
+	if (err)
+		return err;
+	dt_s = (d->cur.taken_ns - d->prev.taken_ns) / 1e9;
+	if (dt_s <= 0)
+		return 0;
+	feed(d, dt_s);
+	for (int i = 0; i < d->nr_bindings; i++)
+		ctl_binding_tick(&d->bindings[i].ctl, dt_s);
+	apply(d);
+	tmp = d->prev;
+	d->prev = d->cur;
+	d->cur = tmp;
+	d->ticks++;
+	return 0;
+}
+
+int daemon_reload(struct daemon *d)
+{
+	struct policy fresh = {};
+	struct group_members *members;
+	int err, j = 0;
+
+	err = load_policy(d->policy_path, &fresh);
+	if (err) {
+		log_error("reload of %s rejected; the running policy stays", d->policy_path);
+		policy_free(&fresh);
+		return err;
+	}
+	members = calloc(fresh.nr_groups + 1, sizeof(*members));
+	if (!members) {
+		policy_free(&fresh);
+		return -ENOMEM;
+	}
+	/* Bindings of groups that survive keep their buckets when their
+	 * limits did not change; the others go. */
+	for (int i = 0; i < d->nr_bindings; i++) {
+		struct daemon_binding *b = &d->bindings[i];
+		const char *name = d->policy.groups[b->group].name;
+		int g;
+
+		for (g = 0; g < fresh.nr_groups; g++)
+			if (!strcmp(fresh.groups[g].name, name))
+				break;
+		if (g == fresh.nr_groups) {
+			ctl_binding_free(&b->ctl);
+			continue;
+		}
+		b->group = g;
+		ctl_binding_set_group(&b->ctl, &fresh.groups[g]);
+		d->bindings[j++] = *b;
+	}
+	d->nr_bindings = j;
+	members_free(d->members, d->policy.nr_groups);
+	free(d->members);
+	d->members = members;
+	policy_free(&d->policy);
+	d->policy = fresh;
+	warn_unsupported_matches(&d->policy);
+	scan_members(d);
+	log_info("reloaded %s: %d group(s)", d->policy_path, d->policy.nr_groups);
+	return 0;
+}
+
+void daemon_restore_all(struct daemon *d)
+{
+	while (d->state.nr)
+		{
+			restore_entry(d, &d->state.entries[0]);
+			state_remove(&d->state, &d->state.entries[0]);
+		}
+	state_save(&d->state);
+}

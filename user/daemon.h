@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The enforcing daemon's state and its tick: meter -> members -> control
+ * loop -> io.max. Everything the daemon holds lives here, not in globals.
+ */
+#ifndef IORATE_DAEMON_H
+#define IORATE_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "controller.h"
+#include "iomax.h"
+#include "members.h"
+#include "meter.h"
+#include "policy.h"
+#include "state.h"
+#include "usage.h"
+
+struct daemon_binding {
+	int group;		/* index into policy.groups */
+	struct ctl_binding ctl;
+};
+
+struct daemon {
+	struct policy policy;
+	char *policy_path;
+	char cgroot[4096];	/* cgroup v2 mount with io */
+	struct meter *meter;
+	struct state state;
+	struct usage_table prev, cur;
+	struct group_members *members;	/* policy.nr_groups entries */
+	struct daemon_binding *bindings;
+	int nr_bindings, cap_bindings;
+	uint64_t last_scan_ns;
+	uint64_t ticks;
+	uint64_t iomax_writes;
+	uint64_t iomax_errors;
+};
+
+int daemon_init(struct daemon *d, const char *policy_path);
+void daemon_fini(struct daemon *d);
+int daemon_tick(struct daemon *d);
+/* Parse and swap in the policy file again; on error keep the running one. */
+int daemon_reload(struct daemon *d);
+/* Put back every io.max line iorate changed. */
+void daemon_restore_all(struct daemon *d);
+
+#endif
