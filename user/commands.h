@@ -6,6 +6,7 @@
 int do_top(int argc, char **argv);
 int do_run(int argc, char **argv);
 int do_check(int argc, char **argv);
+int do_import_libvirt(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_reload(int argc, char **argv);
 

@@ -8,9 +8,22 @@
  * member going idle hands its share over within a few hundred ms. */
 #define CTL_EWMA	0.4
 /* Debt of an overshoot is repaid over this long ("delayed release"). */
-#define CTL_REPAY_S	0.5
-/* io.max rejects 0 (ERANGE) and 1 (EINVAL): 2 is the tightest value. */
-#define CTL_IOMAX_FLOOR	2
+#define CTL_REPAY_S	1.0
+/* io.max rejects 0 (ERANGE) and 1 (EINVAL), but tiny values are worse
+ * than that: on 6.1 an io.max line of 2-4 iops that is rewritten (even
+ * every 500 ms) stops throttling at all (measured: 600-1700/s against
+ * riops=2/4, while 10/11 held at 9-10/s). So io.max never goes below 10
+ * iops or 1 MiB/s, or the limit itself when that is lower: a debt that
+ * needs less is carried forward instead. */
+#define CTL_IOPS_FLOOR	10.0
+#define CTL_BPS_FLOOR	1048576.0
+/* blk-throttle tends to deliver a little less than io.max (its slices,
+ * timer slack, a restarted slice at every write): a saturated member's
+ * shortfall is learnt into a slow correction, bounded so that it can never
+ * be what lets a member overshoot (the buckets' debt handles that). */
+#define CTL_TRIM_GAIN	0.1
+#define CTL_TRIM_MIN	0.9
+#define CTL_TRIM_MAX	1.25
 /* Conversion factors outside this range are measurement noise. */
 #define CTL_CONV_MIN	(1.0 / 256)
 #define CTL_CONV_MAX	64.0
@@ -199,7 +212,26 @@ static void share_targets(struct ctl_binding *b, double rates[][POLICY_NR_LIMITS
 	}
 }
 
-static uint64_t to_iomax(double target_dev, double dev_rate, double thr_rate)
+static void learn_trim(struct ctl_slot *s, int k, int d)
+{
+	double prev = s->target[k][d], *trim = &s->trim[k][d], err;
+
+	if (*trim == 0)
+		*trim = 1;
+	/* Only a member that uses what it is given says anything about
+	 * how io.max delivers. */
+	if (prev <= 0 || s->dev_rate[k][d] < 0.85 * prev)
+		return;
+	err = (prev - s->dev_rate[k][d]) / prev;
+	*trim += CTL_TRIM_GAIN * err;
+	if (*trim < CTL_TRIM_MIN)
+		*trim = CTL_TRIM_MIN;
+	if (*trim > CTL_TRIM_MAX)
+		*trim = CTL_TRIM_MAX;
+}
+
+static uint64_t to_iomax(double target_dev, double dev_rate, double thr_rate, double trim,
+			 double floor_v)
 {
 	double conv = 1, v;
 
@@ -212,8 +244,10 @@ static uint64_t to_iomax(double target_dev, double dev_rate, double thr_rate)
 		if (conv > CTL_CONV_MAX)
 			conv = CTL_CONV_MAX;
 	}
-	v = round(target_dev * conv);
-	return v < CTL_IOMAX_FLOOR ? CTL_IOMAX_FLOOR : (uint64_t)v;
+	v = round(target_dev * conv * (trim > 0 ? trim : 1));
+	if (v < floor_v)
+		v = floor_v;
+	return v < 2 ? 2 : (uint64_t)v;
 }
 
 void ctl_binding_tick(struct ctl_binding *b, double dt_s)
@@ -242,7 +276,7 @@ void ctl_binding_tick(struct ctl_binding *b, double dt_s)
 
 				c[CTL_READ].demand = s->dev_rate[k][CTL_READ];
 				c[CTL_WRITE].demand = s->dev_rate[k][CTL_WRITE];
-				split_allowance(rates[i][total], c, CTL_NR_DIRS);
+				split_by_mix(rates[i][total], c, CTL_NR_DIRS);
 				lim[CTL_READ] = c[CTL_READ].alloc;
 				lim[CTL_WRITE] = c[CTL_WRITE].alloc;
 			}
@@ -250,10 +284,17 @@ void ctl_binding_tick(struct ctl_binding *b, double dt_s)
 				lim[CTL_READ] = rates[i][rd];
 			if (g->limits[wr].avg && rates[i][wr] < lim[CTL_WRITE])
 				lim[CTL_WRITE] = rates[i][wr];
+			double floor_v = k == CTL_BPS ? CTL_BPS_FLOOR : CTL_IOPS_FLOOR;
+
+			for (int id = k * 3; id < k * 3 + 3; id++)
+				if (g->limits[id].avg && g->limits[id].avg < floor_v)
+					floor_v = g->limits[id].avg;
 			for (int d = 0; d < CTL_NR_DIRS; d++) {
+				learn_trim(s, k, d);
 				s->target[k][d] = isinf(lim[d]) ? 0 : lim[d];
 				s->iomax[k][d] = isinf(lim[d]) ? 0 :
-					to_iomax(lim[d], s->dev_rate[k][d], s->thr_rate[k][d]);
+					to_iomax(lim[d], s->dev_rate[k][d], s->thr_rate[k][d],
+						 s->trim[k][d], floor_v);
 			}
 		}
 	}

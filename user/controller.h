@@ -39,6 +39,7 @@ struct ctl_slot {
 	struct split_consumer pool[POLICY_NR_LIMITS];	/* share = pooled */
 	struct split_consumer dirs[CTL_NR_KINDS][CTL_NR_DIRS];
 	double target[CTL_NR_KINDS][CTL_NR_DIRS];	/* device units/s; 0 = none */
+	double trim[CTL_NR_KINDS][CTL_NR_DIRS];	/* learnt io.max correction, 1 = none */
 	uint64_t iomax[CTL_NR_KINDS][CTL_NR_DIRS];	/* out: 0 = unlimited */
 	bool seen;		/* still a member (daemon's mark and sweep) */
 };

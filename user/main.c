@@ -15,6 +15,7 @@ static const struct command commands[] = {
 	{ "run", do_run, "enforce a policy (the daemon)" },
 	{ "check", do_check, "validate a policy file" },
 	{ "top", do_top, "per cgroup x disk I/O rates, live" },
+	{ "import-libvirt", do_import_libvirt, "write a policy from libvirt domain XML <iotune>" },
 };
 
 static void usage(FILE *f)

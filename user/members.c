@@ -89,7 +89,7 @@ int members_scan(const char *root, const struct policy *policy, struct group_mem
 		err = -errno;
 		goto cleanup;
 	}
-	while ((e = fts_read(fts))) {
+	for (errno = 0; (e = fts_read(fts)); errno = 0) {
 		const char *rel = e->fts_pathlen > rootlen ? e->fts_path + rootlen : "/";
 
 		if (e->fts_info == FTS_DP) {
@@ -115,6 +115,10 @@ int members_scan(const char *root, const struct policy *policy, struct group_mem
 		if (err)
 			break;
 	}
+	/* A walk cut short would drop members and put their io.max back:
+	 * fail the scan instead, the caller keeps the previous members. */
+	if (!err && errno)
+		err = -errno;
 	for (int g = 0; g < policy->nr_groups; g++)
 		qsort(out[g].owners, out[g].nr_owners, sizeof(*out[g].owners), owner_cmp);
 cleanup:

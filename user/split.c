@@ -67,3 +67,20 @@ void split_allowance(double budget, struct split_consumer *c, int n)
 			c[i].alloc = budget * c[i].alloc / total;
 	}
 }
+
+void split_by_mix(double budget, struct split_consumer *c, int n)
+{
+	double total = 0, floor_share = SPLIT_MIN_SHARE / 2;
+
+	if (n <= 0)
+		return;
+	for (int i = 0; i < n; i++)
+		total += c[i].demand;
+	for (int i = 0; i < n; i++) {
+		double share = total > 0 ? c[i].demand / total : 1.0 / n;
+
+		/* floor, then renormalise so the shares still sum to 1 */
+		share = floor_share + share * (1 - floor_share * n);
+		c[i].alloc = budget * share;
+	}
+}

@@ -16,5 +16,9 @@ struct split_consumer {
 };
 
 void split_allowance(double budget, struct split_consumer *c, int n);
+/* For the reads and writes of one workload, which are coupled (a throttled
+ * write holds a queue slot a read could use): shares follow the measured
+ * mix, each direction keeping a small floor so that it can be seen waking. */
+void split_by_mix(double budget, struct split_consumer *c, int n);
 
 #endif

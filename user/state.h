@@ -18,6 +18,7 @@ struct state_entry {
 	uint32_t dev;
 	struct iomax original;
 	struct iomax current;	/* what iorate last wrote */
+	uint64_t written_ns;	/* CLOCK_MONOTONIC of that write */
 	bool in_use;		/* still wanted this tick */
 };
 

@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# Enforcement at the device: iorate run holds each group to its limits as
+# the disk sees them (iostat's 1 s windows), in cases io.max alone cannot.
+# Tolerances (helpers.bash, check_windows): every window <= limit + 10%,
+# mean >= limit - 7%, after a warm-up that covers fio's start under TCG.
+# The issue asks +5%; the TCG VM's own io.max noise is ~6% (measured), so
+# +10% is the tightest bound that does not fail on the VM rather than on
+# iorate. The figures per window are printed for the closing note.
+
+load helpers
+
+setup() { vm_setup; }
+teardown() { vm_teardown; }
+
+@test "iops-total holds read+write at the disk while the mix shifts" {
+	disk_create tot0
+	cg_create /tot
+	write_policy <<-EOF
+	[daemon]
+	metrics = off
+	state-dir = $WORK/state
+	[group tot]
+	match = cgroup:/tot
+	device = /dev/tot0
+	iops-total = 400
+	EOF
+	start_daemon
+	# 90/10 throughout, plus a write job for the first half: the mix goes
+	# from about 45/55 to 90/10, which no static io.max split can follow
+	fio_in /tot tot0 18 --rw=randrw --rwmixread=90 --bs=4k --iodepth=4
+	fio_in /tot tot0 9 --rw=randwrite --bs=4k --iodepth=4
+	sleep 4
+	sample_disk tot0 12 "$WORK/win"
+	cat "$WORK/win"
+	check_windows "$WORK/win" 3 0 400
+	stop_daemon
+	# SIGTERM put io.max back as it was: no line for the disk
+	run cat $CG/tot/io.max
+	[ -z "$output" ]
+}
+
+@test "requests split by the device: device-level IOPS held although io.max counts bios" {
+	disk_create split0 max_sectors=64
+	cg_create /split
+	write_policy <<-EOF
+	[daemon]
+	metrics = off
+	state-dir = $WORK/state
+	[group split]
+	match = cgroup:/split
+	device = /dev/split0
+	iops-write = 300
+	EOF
+	start_daemon
+	fio_in /split split0 14 --rw=randwrite --bs=64k --iodepth=8
+	sleep 4
+	sample_disk split0 9 "$WORK/win"
+	cat "$WORK/win"
+	check_windows "$WORK/win" 2 0 300
+	cat $CG/split/io.max
+}
+
+@test "burst: iops-total-max runs for QEMU's burst time, then the base rate" {
+	disk_create burst0
+	cg_create /burst
+	write_policy <<-EOF
+	[daemon]
+	metrics = off
+	state-dir = $WORK/state
+	[group burst]
+	match = cgroup:/burst
+	device = /dev/burst0
+	iops-total = 50
+	iops-total-max = 200
+	iops-total-max-length = 5
+	EOF
+	start_daemon
+	# QEMU's math: a bucket of 200 x 5 = 1000 ops fills at 200 - 50 = 150/s:
+	# 6.7 s at 200, then 50.
+	sample_disk burst0 16 "$WORK/win" &
+	sampler=$!
+	fio_in /burst burst0 16 --rw=randread --bs=4k --iodepth=4
+	wait "$sampler"
+	cat "$WORK/win"
+	# the burst: windows at about 200 until the bucket is full
+	first=$(awk '$3 > 100 { print NR; exit }' "$WORK/win")
+	[ -n "$first" ]
+	burst_s=$(awk -v f="$first" 'NR >= f && $3 > 125 { n++ } END { print n + 0 }' "$WORK/win")
+	echo "burst windows: $burst_s (QEMU: 6.7 s)"
+	[ "$burst_s" -ge 5 ] && [ "$burst_s" -le 8 ]
+	awk -v f="$first" 'NR >= f + 1 && NR <= f + 5 { if ($3 < 180 || $3 > 220) { print "burst window off 200 +-10%: " $3; bad = 1 } }
+		END { exit bad }' "$WORK/win"
+	# then the base rate: mean within 10%, no window above +20% (TCG noise)
+	awk -v f="$first" 'NR >= f + 9 { n++; sum += $3; if ($3 > 60) { print "after the burst above 60: " $3; bad = 1 } }
+		END { m = n ? sum / n : 0; printf "after the burst: mean %.1f\n", m; exit bad || n < 3 || m > 55 || m < 45 }' "$WORK/win"
+}
+
+@test "pooled group: the sum is held, an idle member's share goes to the busy one" {
+	disk_create pool0
+	cg_create /pool-a
+	cg_create /pool-b
+	write_policy <<-EOF
+	[daemon]
+	metrics = off
+	state-dir = $WORK/state
+	[group pool]
+	match = cgroup:/pool-*
+	device = /dev/pool0
+	share = pooled
+	iops-total = 400
+	EOF
+	start_daemon
+	fio_in /pool-a pool0 16 --rw=randread --bs=4k --iodepth=8
+	fio_in /pool-b pool0 8 --rw=randwrite --bs=4k --iodepth=8
+	sleep 3
+	sample_disk pool0 12 "$WORK/win"
+	cat "$WORK/win"
+	# both members (reads and writes) together: held to 400
+	check_windows "$WORK/win" 3 0 400
+	# pool-b stops after 8 s (~5 s into sampling); judge from the first full
+	# window that starts 1 s after: pool-a alone (reads) >= 380
+	awk 'NR >= 8 { n++; if ($1 < 380) { print "pool-a alone below 380: " $1; bad = 1 } } END { exit bad || n < 2 }' "$WORK/win"
+}
+
+# Writeback arrives in bursts of large bios that io.max admits whole, so
+# single windows overshoot; what is asserted here is the mean (<= +5%) and
+# that no window reaches twice the limit (unlimited writeback reaches
+# thousands per second, DESIGN §1). The issue's +5% per window for this
+# case is not met yet: see docs/enforcement.md.
+@test "buffered writes flushed by writeback: the writer's device writes held" {
+	fs_create wb0
+	cg_create /wb
+	write_policy <<-EOF
+	[daemon]
+	metrics = off
+	state-dir = $WORK/state
+	[group wb]
+	match = cgroup:/wb
+	device = /dev/wb0
+	iops-write = 200
+	EOF
+	start_daemon
+	cg_run /wb fio --name=wb --directory="$FS_MNT" --size=64m --rw=randwrite --bs=4k \
+		--ioengine=psync --time_based --runtime=20 --output=/dev/null --fsync_on_close=1
+	sample_disk wb0 20 "$WORK/win"
+	cat "$WORK/win"
+	awk 'NR > 2 { n++; if ($2 > 400) { print "window at twice the limit: " $2; bad = 1 } ; sum += $2; if ($2 > max) max = $2 }
+		END { printf "mean %.1f, max %.1f (limit 200)\n", sum / n, max; exit bad || sum / n > 210 }' "$WORK/win"
+}

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * iorate import-libvirt DOMAIN.xml...: a policy from the guests' <iotune>
+ * and <blkiotune>. The XML side is libvirt_xml.c; this file finds the host
+ * disk under each drive's source, which needs the host itself.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "commands.h"
+#include "disk.h"
+#include "iorate.h"
+#include "libvirt_xml.h"
+#include "policy.h"
+
+#define IMPORT_MAX_XML		(16 << 20)	/* a domain is a few KiB; refuse a runaway */
+#define IMPORT_MAX_DEPTH	8		/* dm on md on partitions... */
+
+static void import_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: iorate import-libvirt [-o FILE] DOMAIN.xml...\n"
+		"\n"
+		"Write a policy that holds each guest's libvirt <iotune> limits at the host's\n"
+		"disks. DOMAIN.xml is what `virsh dumpxml NAME` prints ('-' reads stdin).\n"
+		"A VM's drives on the same host disk are summed into one group for that disk;\n"
+		"a QEMU throttle group (<group_name>) counts once. <blkiotune> device limits\n"
+		"are imported as they are. Drives on network storage, pool volumes or missing\n"
+		"paths cannot be mapped: a comment and a warning each.\n"
+		"  -o, --output FILE  write the policy to FILE instead of stdout\n"
+		"  -h, --help         this text\n"
+		"Exit status: 0 all limits imported, 1 some drive could not be mapped (the\n"
+		"policy is written without it) or a file could not be read, 2 bad usage.\n");
+}
+
+/* ---- host disks ---- */
+
+/* The physical disks under MAJ:MIN: a partition's disk, a dm/md device's
+ * slaves (recursively), or the disk itself. */
+static int import_leaves(unsigned int ma, unsigned int mi, struct lv_mapping *m, int depth)
+{
+	char path[PATH_MAX], real[PATH_MAX], sub[PATH_MAX + 64];
+	struct dirent *de;
+	uint32_t whole;
+	int found = 0;
+	DIR *dir;
+
+	if (depth > IMPORT_MAX_DEPTH)
+		return -ELOOP;
+	snprintf(path, sizeof(path), "%u:%u", ma, mi);
+	if (disk_resolve(path, &whole))
+		return -ENODEV;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", iorate_dev_major(whole),
+		 iorate_dev_minor(whole));
+	if (!realpath(path, real))
+		return -ENODEV;
+	snprintf(sub, sizeof(sub), "%s/slaves", real);
+	dir = opendir(sub);
+	while (dir && (de = readdir(dir))) {
+		char devfile[sizeof(sub) + 300];
+		unsigned int sma, smi;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(devfile, sizeof(devfile), "%s/%s/dev", sub, de->d_name);
+		f = fopen(devfile, "re");
+		if (!f)
+			continue;
+		if (fscanf(f, "%u:%u", &sma, &smi) == 2 && !import_leaves(sma, smi, m, depth + 1))
+			found++;
+		fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	if (found)
+		return 0;
+	for (int i = 0; i < m->nr; i++)
+		if (m->disks[i].dev == whole)
+			return 0;
+	if (m->nr == LV_MAX_HOSTDISKS)
+		return -E2BIG;
+	m->disks[m->nr].dev = whole;
+	disk_name(whole, path, sizeof(path));
+	snprintf(m->disks[m->nr].name, sizeof(m->disks[m->nr].name), "/dev/%.58s", path);
+	m->nr++;
+	return 0;
+}
+
+/* btrfs and friends give files an anonymous st_dev (major 0): the mount
+ * table says which block device the filesystem lives on. */
+static int import_mount_source(dev_t dev, char *src, size_t len)
+{
+	char line[8192], want[32];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int ret = -ENODEV;
+
+	if (!f)
+		return -errno;
+	snprintf(want, sizeof(want), "%u:%u", major(dev), minor(dev));
+	while (fgets(line, sizeof(line), f)) {
+		char id[32], *sep, fstype[64], source[4096];
+
+		if (sscanf(line, "%*s %*s %31s", id) != 1 || strcmp(id, want))
+			continue;
+		sep = strstr(line, " - ");
+		if (!sep || sscanf(sep + 3, "%63s %4095s", fstype, source) != 2)
+			continue;
+		snprintf(src, len, "%s", source);
+		ret = strncmp(source, "/dev/", 5) ? -ENOTBLK : 0;
+		if (ret)
+			snprintf(src, len, "%s (%s)", fstype, source);
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+static int import_resolve(void *ctx, const struct lv_disk *d, struct lv_mapping *m,
+			  char *why, size_t whylen)
+{
+	char src[4200];
+	struct stat st;
+	dev_t dev;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	if (stat(d->source, &st)) {
+		err = errno;
+		snprintf(why, whylen, "%s: %s%s", d->source,
+			 err == ENOENT && d->kind == LV_SRC_BLOCK ? "no such device" : strerror(err),
+			 err == ENOENT ? " (run import-libvirt on the VM's host)" : "");
+		return -1;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		dev = st.st_rdev;
+		snprintf(m->how, sizeof(m->how), "block device %s (%u:%u)", d->source,
+			 major(dev), minor(dev));
+	} else if (d->kind == LV_SRC_BLOCK) {
+		snprintf(why, whylen, "%s: not a block device", d->source);
+		return -1;
+	} else {
+		dev = st.st_dev;
+		if (major(dev) == 0) {
+			err = import_mount_source(dev, src, sizeof(src));
+			if (err) {
+				snprintf(why, whylen,
+					 "%s: its filesystem has no block device (%s): no disk of this host sees its I/O as such",
+					 d->source, err == -ENOTBLK ? src : "not in the mount table");
+				return -1;
+			}
+			if (stat(src, &st) || !S_ISBLK(st.st_mode)) {
+				snprintf(why, whylen, "%s: its filesystem's device %s is not a block device",
+					 d->source, src);
+				return -1;
+			}
+			dev = st.st_rdev;
+			snprintf(m->how, sizeof(m->how), "file %.300s on %.100s (%u:%u)", d->source, src,
+				 major(dev), minor(dev));
+		} else {
+			snprintf(m->how, sizeof(m->how), "file %s on device %u:%u", d->source,
+				 major(dev), minor(dev));
+		}
+	}
+	err = import_leaves(major(dev), minor(dev), m, 0);
+	if (err || !m->nr) {
+		snprintf(why, whylen, "%s: device %u:%u: no disk found in /sys/dev/block", d->source,
+			 major(dev), minor(dev));
+		return -1;
+	}
+	size_t used = strlen(m->how);
+	snprintf(m->how + used, sizeof(m->how) - used, " -> disk%s", m->nr > 1 ? "s" : "");
+	for (int i = 0; i < m->nr; i++) {
+		used = strlen(m->how);
+		snprintf(m->how + used, sizeof(m->how) - used, " %s", m->disks[i].name);
+	}
+	return 0;
+}
+
+/* ---- files ---- */
+
+static int import_read(const char *path, char **text, size_t *len)
+{
+	size_t cap = 0;
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+	int err = 0;
+
+	*text = NULL;
+	*len = 0;
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		if (*len == cap) {
+			char *t;
+
+			if (cap >= IMPORT_MAX_XML) {
+				err = -EFBIG;
+				break;
+			}
+			cap = cap ? cap * 2 : 65536;
+			t = realloc(*text, cap);
+			if (!t) {
+				err = -ENOMEM;
+				break;
+			}
+			*text = t;
+		}
+		n = read(fd, *text + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (!n)
+			break;
+		*len += (size_t)n;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (err) {
+		free(*text);
+		*text = NULL;
+	}
+	return err;
+}
+
+static int import_write(const char *path, const char *text, size_t len)
+{
+	FILE *f = path ? fopen(path, "we") : stdout;
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (fwrite(text, 1, len, f) != len || fflush(f))
+		err = -errno ? -errno : -EIO;
+	if (path && fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+int do_import_libvirt(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct policy_errors errs = { 0 };
+	struct lv_domain *doms = NULL;
+	struct policy pol = { 0 };
+	struct lv_report rep;
+	const char *output = NULL;
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *mem = NULL;
+	int nr = 0, c, ret = 1, err;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			import_usage(stdout);
+			return 0;
+		default:
+			import_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind == argc) {
+		fprintf(stderr, "iorate import-libvirt: expected at least one DOMAIN.xml\n\n");
+		import_usage(stderr);
+		return 2;
+	}
+	doms = calloc(argc - optind, sizeof(*doms));
+	if (!doms)
+		goto cleanup;
+	/* Every file must read and parse before anything is written. */
+	for (int i = optind; i < argc; i++) {
+		char msg[512], *xml;
+		size_t len;
+
+		err = import_read(argv[i], &xml, &len);
+		if (err) {
+			fprintf(stderr, "iorate import-libvirt: %s: %s\n", argv[i],
+				err == -EFBIG ? "file too large" : strerror(-err));
+			goto cleanup;
+		}
+		err = lv_domain_parse(xml, len, &doms[nr], msg, sizeof(msg));
+		free(xml);
+		if (err) {
+			fprintf(stderr, "iorate import-libvirt: %s: %s\n", argv[i], msg);
+			goto cleanup;
+		}
+		nr++;
+	}
+	mem = open_memstream(&text, &text_len);
+	if (!mem)
+		goto cleanup;
+	err = lv_policy_write(mem, stderr, doms, nr, import_resolve, NULL, &rep);
+	if (fclose(mem))
+		err = err ? err : -errno;
+	mem = NULL;
+	if (err) {
+		fprintf(stderr, "iorate import-libvirt: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	/* What we hand out must be what `iorate check` accepts. */
+	err = policy_parse_buffer(output ? output : "(output)", text, text_len, &pol, &errs);
+	if (err) {
+		for (int i = 0; i < errs.nr; i++)
+			fprintf(stderr, "%s\n", errs.lines[i]);
+		fprintf(stderr, "iorate import-libvirt: the generated policy is invalid (%s); nothing written\n",
+			errs.nr ? "the XML's limits break QEMU's rules" : strerror(-err));
+		goto cleanup;
+	}
+	err = import_write(output, text, text_len);
+	if (err) {
+		fprintf(stderr, "iorate import-libvirt: %s: %s\n", output ? output : "stdout",
+			strerror(-err));
+		goto cleanup;
+	}
+	fprintf(stderr, "iorate import-libvirt: %d domain%s, %d group%s%s", nr, nr == 1 ? "" : "s",
+		rep.groups, rep.groups == 1 ? "" : "s", rep.unmapped ? "" : "\n");
+	if (rep.unmapped)
+		fprintf(stderr, ", %d drive%s not mapped\n", rep.unmapped,
+			rep.unmapped == 1 ? "" : "s");
+	ret = rep.unmapped ? 1 : 0;
+cleanup:
+	if (mem)
+		fclose(mem);
+	free(text);
+	for (int i = 0; i < nr; i++)
+		lv_domain_free(&doms[i]);
+	free(doms);
+	policy_free(&pol);
+	policy_errors_free(&errs);
+	return ret;
+}
