@@ -284,7 +284,74 @@ static bool differs(uint64_t cur, uint64_t want)
 	return fabs((double)want - (double)cur) > DAEMON_HYSTERESIS * (double)cur;
 }
 
-static void apply_line(struct daemon *d, const char *path, uint32_t dev, const struct iomax *want)
+/*
+ * 6.1's blk-throttle can lose a group's budget on an io.max change (an
+ * unsigned carryover wraps, docs/enforcement.md) and then lets it run
+ * unthrottled for as long as its bios keep coming: the slice that would
+ * clear the carryover is extended by every bio. A short freeze of the
+ * cgroup stops its bios for longer than a slice (20 ms on SSDs, 100 ms on
+ * disks), so the next bio starts a clean slice. It only happens when the
+ * measured rate past blk-throttle is far above the io.max in force.
+ */
+#define DAEMON_BYPASS_TICKS	5
+#define DAEMON_FREEZE_NS	150000000L
+
+static bool field_bypassed(uint64_t iomax, double measured, double margin)
+{
+	return iomax != IOMAX_UNLIMITED && measured > 2.0 * (double)iomax + margin;
+}
+
+static void freeze_briefly(const char *dir)
+{
+	struct timespec pause = { 0, DAEMON_FREEZE_NS };
+	char path[8400];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.freeze", dir);
+	f = fopen(path, "we");
+	if (!f)
+		return;
+	fputs("1", f);
+	fclose(f);
+	nanosleep(&pause, NULL);
+	f = fopen(path, "we");
+	if (!f) {
+		log_error("%s: cannot thaw: %s", path, strerror(errno));
+		return;
+	}
+	fputs("0", f);
+	fclose(f);
+}
+
+static void check_bypass(struct daemon *d, struct state_entry *e, const struct ctl_slot *s)
+{
+	const struct iomax *m = &e->current;
+	char dir[8300];
+	bool bypassed;
+
+	if (!e->written_ns || now_ns() - e->written_ns < 1000000000ULL) {
+		e->bypass_ticks = 0;
+		return;
+	}
+	bypassed = field_bypassed(m->v[IOMAX_RIOPS], s->thr_rate[CTL_IOPS][CTL_READ], 20) ||
+		   field_bypassed(m->v[IOMAX_WIOPS], s->thr_rate[CTL_IOPS][CTL_WRITE], 20) ||
+		   field_bypassed(m->v[IOMAX_RBPS], s->thr_rate[CTL_BPS][CTL_READ], 1048576) ||
+		   field_bypassed(m->v[IOMAX_WBPS], s->thr_rate[CTL_BPS][CTL_WRITE], 1048576);
+	e->bypass_ticks = bypassed ? e->bypass_ticks + 1 : 0;
+	if (e->bypass_ticks < DAEMON_BYPASS_TICKS)
+		return;
+	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, e->cgroup);
+	log_warn("%s: io.max not holding (%.0f riops, %.0f wiops past blk-throttle against %s): "
+		 "freezing the cgroup for %ld ms so that blk-throttle restarts its slice",
+		 e->cgroup, s->thr_rate[CTL_IOPS][CTL_READ], s->thr_rate[CTL_IOPS][CTL_WRITE],
+		 "its io.max", DAEMON_FREEZE_NS / 1000000);
+	freeze_briefly(dir);
+	e->bypass_ticks = 0;
+	d->bypass_repairs++;
+}
+
+static struct state_entry *apply_line(struct daemon *d, const char *path, uint32_t dev,
+				      const struct iomax *want)
 {
 	struct state_entry *e = state_find(&d->state, path, dev);
 	char dir[8300], line[200];
@@ -302,11 +369,11 @@ static void apply_line(struct daemon *d, const char *path, uint32_t dev, const s
 				log_warn("%s/io.max: %s%s", dir, strerror(-err),
 					 err == -ENOENT ? " (is io enabled in the parent's cgroup.subtree_control?)" : "");
 			d->iomax_errors++;
-			return;
+			return NULL;
 		}
 		e = state_add(&d->state, path, dev, &orig);
 		if (!e)
-			return;
+			return NULL;
 		/* Recorded before the first change: a crash from here on
 		 * leaves enough behind to restore. */
 		err = state_save(&d->state);
@@ -323,13 +390,13 @@ static void apply_line(struct daemon *d, const char *path, uint32_t dev, const s
 			write = true;
 	}
 	if (!write || (e->written_ns && now_ns() - e->written_ns < DAEMON_MIN_WRITE_NS))
-		return;
+		return e;
 	err = iomax_write(dir, dev, &target);
 	if (err) {
 		iomax_format(dev, &target, line, sizeof(line));
 		log_warn("%s/io.max: writing \"%s\": %s", dir, line, strerror(-err));
 		d->iomax_errors++;
-		return;
+		return e;
 	}
 	if (log_debug_enabled()) {
 		iomax_format(dev, &target, line, sizeof(line));
@@ -338,6 +405,7 @@ static void apply_line(struct daemon *d, const char *path, uint32_t dev, const s
 	e->current = target;
 	e->written_ns = now_ns();
 	d->iomax_writes++;
+	return e;
 }
 
 static void restore_entry(struct daemon *d, struct state_entry *e)
@@ -366,6 +434,7 @@ static void apply(struct daemon *d)
 
 		for (int s = 0; s < b->nr_slots; s++) {
 			const char *path = member_path(d, d->bindings[i].group, b->slots[s].cgroup_id);
+			struct state_entry *e;
 			struct iomax want;
 
 			if (!path)
@@ -389,7 +458,9 @@ static void apply(struct daemon *d)
 							want.v[f] = v;
 					}
 			}
-			apply_line(d, path, b->dev, &want);
+			e = apply_line(d, path, b->dev, &want);
+			if (e)
+				check_bypass(d, e, &b->slots[s]);
 		}
 	}
 	/* Lines nobody asks for any more go back to what they were. */

@@ -35,6 +35,7 @@ struct daemon {
 	uint64_t ticks;
 	uint64_t iomax_writes;
 	uint64_t iomax_errors;
+	uint64_t bypass_repairs;
 };
 
 int daemon_init(struct daemon *d, const char *policy_path);

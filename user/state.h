@@ -20,6 +20,7 @@ struct state_entry {
 	struct iomax current;	/* what iorate last wrote */
 	uint64_t written_ns;	/* CLOCK_MONOTONIC of that write */
 	bool in_use;		/* still wanted this tick */
+	int bypass_ticks;	/* ticks the group ran far above io.max */
 };
 
 struct state {
