@@ -293,7 +293,7 @@ static bool differs(uint64_t cur, uint64_t want)
  * disks), so the next bio starts a clean slice. It only happens when the
  * measured rate past blk-throttle is far above the io.max in force.
  */
-#define DAEMON_BYPASS_TICKS	5
+#define DAEMON_BYPASS_TICKS	4
 #define DAEMON_FREEZE_NS	150000000L
 
 static bool field_bypassed(uint64_t iomax, double measured, double margin)
@@ -329,10 +329,9 @@ static void check_bypass(struct daemon *d, struct state_entry *e, const struct c
 	char dir[8300];
 	bool bypassed;
 
-	if (!e->written_ns || now_ns() - e->written_ns < 1000000000ULL) {
-		e->bypass_ticks = 0;
+	/* Right after a write the measured rate still shows the old value. */
+	if (!e->written_ns || now_ns() - e->written_ns < 300000000ULL)
 		return;
-	}
 	bypassed = field_bypassed(m->v[IOMAX_RIOPS], s->thr_rate[CTL_IOPS][CTL_READ], 20) ||
 		   field_bypassed(m->v[IOMAX_WIOPS], s->thr_rate[CTL_IOPS][CTL_WRITE], 20) ||
 		   field_bypassed(m->v[IOMAX_RBPS], s->thr_rate[CTL_BPS][CTL_READ], 1048576) ||
