@@ -51,9 +51,11 @@ static void warn_unsupported_matches(const struct policy *p)
 {
 	for (int g = 0; g < p->nr_groups; g++)
 		for (int i = 0; i < p->groups[g].nr_matches; i++)
-			if (p->groups[g].matches[i].kind != POLICY_MATCH_CGROUP)
-				log_warn("%s:%d: match: only cgroup: matches are enforced by this version; "
-					 "this line selects nothing", p->path, p->groups[g].matches[i].line);
+			if (p->groups[g].matches[i].kind == POLICY_MATCH_PID ||
+			    p->groups[g].matches[i].kind == POLICY_MATCH_EXE)
+				log_warn("%s:%d: match: pid: and exe: are not enforced by this version "
+					 "(cgroup: and vm: are); this line selects nothing",
+					 p->path, p->groups[g].matches[i].line);
 }
 
 int daemon_init(struct daemon *d, const char *policy_path)

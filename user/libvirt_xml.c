@@ -283,6 +283,18 @@ static int lv_parse_disk(const xmlNode *n, struct lv_domain *dom, char *err, siz
 				     d->target, (const char *)c->name))
 			return -ENOMEM;
 	}
+	/* QEMU refuses a burst below its base rate (throttle_is_valid), and
+	 * so would the policy written from it. */
+	for (int i = 0; i < POLICY_NR_LIMITS; i++) {
+		const struct policy_limit *l = &d->limits.l[i];
+
+		if (l->max && l->max < l->avg) {
+			snprintf(err, errlen, "disk %s: <%s_max> %llu is below <%s> %llu",
+				 d->target, lv_iotune_names[i], (unsigned long long)l->max,
+				 lv_iotune_names[i], (unsigned long long)l->avg);
+			return -EINVAL;
+		}
+	}
 	d->has_iotune = lv_limits_any(&d->limits);
 	/* A device name from the XML goes into comments: no newlines. */
 	for (t = d->target; t && *t; t++)

@@ -7,12 +7,78 @@
 #include "members.h"
 #include "units.h"
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "qemu-<id>-<name>": libvirt numbers its domains; the name is the rest. */
+static bool strip_domain_id(const char *s, size_t n, char *name, size_t len)
+{
+	size_t i = 5;
+
+	if (n < 7 || strncmp(s, "qemu-", 5))
+		return false;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == 5 || i >= n || s[i] != '-' || n - i - 1 == 0 || n - i - 1 >= len)
+		return false;
+	memcpy(name, s + i + 1, n - i - 1);
+	name[n - i - 1] = '\0';
+	return true;
+}
+
+bool members_vm_name(const char *path, char *name, size_t len)
+{
+	const char *base = strrchr(path, '/');
+	char unescaped[256];
+	size_t n = 0, blen;
+
+	base = base ? base + 1 : path;
+	blen = strlen(base);
+	if (blen > 8 && !strncmp(base, "machine-", 8) && !strcmp(base + blen - 6, ".scope")) {
+		/* systemd unit names escape '-' and other bytes as \xNN */
+		for (size_t i = 8; i < blen - 6 && n < sizeof(unescaped) - 1; i++) {
+			if (base[i] == '\\' && base[i + 1] == 'x' && i + 3 < blen - 6 + 0 &&
+			    hexval(base[i + 2]) >= 0 && hexval(base[i + 3]) >= 0) {
+				unescaped[n++] = hexval(base[i + 2]) * 16 + hexval(base[i + 3]);
+				i += 3;
+			} else {
+				unescaped[n++] = base[i];
+			}
+		}
+		unescaped[n] = '\0';
+		return strip_domain_id(unescaped, n, name, len);
+	}
+	if (blen > sizeof(".libvirt-qemu") - 1 &&
+	    !strcmp(base + blen - (sizeof(".libvirt-qemu") - 1), ".libvirt-qemu"))
+		return strip_domain_id(base, blen - (sizeof(".libvirt-qemu") - 1), name, len);
+	return false;
+}
+
 bool members_match(const struct policy_group *g, const char *path)
 {
-	for (int i = 0; i < g->nr_matches; i++)
-		if (g->matches[i].kind == POLICY_MATCH_CGROUP &&
-		    glob_match(g->matches[i].pattern, path))
+	char vm[256];
+	int have_vm = -1;
+
+	for (int i = 0; i < g->nr_matches; i++) {
+		const struct policy_match *m = &g->matches[i];
+
+		if (m->kind == POLICY_MATCH_CGROUP && glob_match(m->pattern, path))
 			return true;
+		if (m->kind == POLICY_MATCH_VM) {
+			if (have_vm < 0)
+				have_vm = members_vm_name(path, vm, sizeof(vm));
+			if (have_vm && glob_match(m->pattern, vm))
+				return true;
+		}
+	}
 	return false;
 }
 

@@ -8,6 +8,7 @@
 #ifndef IORATE_MEMBERS_H
 #define IORATE_MEMBERS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "policy.h"
 
@@ -35,6 +36,11 @@ int members_scan(const char *root, const struct policy *policy, struct group_mem
 void members_free(struct group_members *gm, int nr_groups);
 /* Member index owning cgroup id in one group, or -1. */
 int members_owner(const struct group_members *gm, uint64_t id);
+/* The guest name of a libvirt VM's cgroup, from its last path component:
+ * systemd's "machine-qemu\x2d3\x2dweb\x2d1.scope" (escapes decoded) or
+ * libvirt's cgroupfs "qemu-3-web-1.libvirt-qemu". False when the component
+ * is not a VM's. */
+bool members_vm_name(const char *path, char *name, size_t len);
 /* Whether a cgroup path matches one of the group's match lines. */
 bool members_match(const struct policy_group *g, const char *path);
 

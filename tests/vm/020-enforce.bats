@@ -147,3 +147,29 @@ teardown() { vm_teardown; }
 	awk 'NR > 2 { n++; if ($2 > 400) { print "window at twice the limit: " $2; bad = 1 } ; sum += $2; if ($2 > max) max = $2 }
 		END { printf "mean %.1f, max %.1f (limit 200)\n", sum / n, max; exit bad || sum / n > 210 }' "$WORK/win"
 }
+
+@test "vm:web-* finds a libvirt-shaped VM and holds its whole scope" {
+	disk_create virt0
+	scope='/machine.slice/machine-qemu\x2d3\x2dweb\x2d1.scope'
+	cg_create "$scope/libvirt/emulator"
+	cg_create '/machine.slice/machine-qemu\x2d4\x2ddb\x2d1.scope/libvirt/emulator'
+	write_policy <<-EOF
+	[daemon]
+	metrics = off
+	state-dir = $WORK/state
+	[group web]
+	match = vm:web-*
+	device = /dev/virt0
+	iops-total = 300
+	EOF
+	start_daemon
+	fio_in "$scope/libvirt/emulator" virt0 12 --rw=randrw --rwmixread=70 --bs=4k --iodepth=8
+	sleep 3
+	sample_disk virt0 9 "$WORK/win"
+	cat "$WORK/win"
+	check_windows "$WORK/win" 3 2 300
+	# the limit sits on the VM's scope, not on the emulator cgroup
+	grep -q riops "$CG$scope/io.max"
+	[ -z "$(cat "$CG$scope/libvirt/emulator/io.max")" ]
+	[ -z "$(cat "$CG/machine.slice/machine-qemu\\x2d4\\x2ddb\\x2d1.scope/io.max")" ]
+}

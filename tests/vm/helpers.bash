@@ -27,6 +27,7 @@ vm_teardown() {
 	for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null || true; done
 	local c
 	for c in "${CGROUPS[@]}"; do
+		[[ -d $CG$c ]] || continue
 		# move stragglers out so the cgroup can go
 		while read -r pid; do echo "$pid" > $CG/cgroup.procs 2>/dev/null || true; done < "$CG$c/cgroup.procs" 2>/dev/null
 		find "$CG$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true
