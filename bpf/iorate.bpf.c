@@ -35,6 +35,11 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, IORATE_EVENTS_RING_BYTES);
+} events SEC(".maps");
+
 static const struct iorate_usage zero_usage;
 
 static __always_inline void stat_inc(__u32 which)
@@ -169,4 +174,33 @@ int BPF_PROG(rq_complete, struct request *rq, int error, unsigned int nr_bytes)
 	if (start && start < now)
 		u->latency_ns[dir] += now - start;
 	return 0;
+}
+
+/* Only cgroup v2 (the default hierarchy, id 0) carries io.max. */
+static __always_inline int post_cgroup_event(struct cgroup *cgrp, __u32 kind)
+{
+	struct iorate_event *ev;
+
+	if (cgrp->root->hierarchy_id != 0)
+		return 0;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev)
+		return 0;
+	ev->kind = kind;
+	ev->pad = 0;
+	ev->cgroup_id = cgrp->kn->id;
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	return post_cgroup_event(cgrp, IORATE_EVENT_CGROUP_MKDIR);
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	return post_cgroup_event(cgrp, IORATE_EVENT_CGROUP_RMDIR);
 }

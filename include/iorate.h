@@ -67,6 +67,19 @@ enum iorate_stat {
 	IORATE_NR_STATS,
 };
 
+/* Lifecycle events on the ring buffer: the daemon applies a new VM's
+ * limits as soon as its cgroup appears, and frees a dead one's state. */
+enum iorate_event_kind {
+	IORATE_EVENT_CGROUP_MKDIR = 1,
+	IORATE_EVENT_CGROUP_RMDIR = 2,
+};
+
+struct iorate_event {
+	__u32 kind;
+	__u32 pad;
+	__u64 cgroup_id;
+};
+
 static inline __u32 iorate_mkdev(__u32 major, __u32 minor)
 {
 	return (major << 20) | minor;

@@ -65,6 +65,38 @@ void ctl_binding_set_group(struct ctl_binding *b, const struct policy_group *g)
 		init_buckets(b->slots[i].buckets, g);
 }
 
+/*
+ * A new member gets a static io.max at once, before the loop has measured
+ * anything: the base limits (a total split evenly between reads and
+ * writes, a pooled allowance evenly between the members), or max while a
+ * burst bucket is empty. The first tick refines it; without this the new
+ * member would run unlimited until then.
+ */
+static void initial_iomax(const struct ctl_binding *b, struct ctl_slot *s)
+{
+	const struct policy_group *g = b->group;
+	int share = g->share == POLICY_SHARE_POOLED ? b->nr_slots : 1;
+
+	for (int k = 0; k < CTL_NR_KINDS; k++) {
+		for (int d = 0; d < CTL_NR_DIRS; d++) {
+			const struct policy_limit *tot = &g->limits[k * 3];
+			const struct policy_limit *dir = &g->limits[k * 3 + 1 + d];
+			double v = INFINITY;
+
+			if (tot->avg)
+				v = (tot->max ? tot->max : tot->avg) / 2.0;
+			if (dir->avg && (dir->max ? dir->max : dir->avg) < v)
+				v = dir->max ? dir->max : dir->avg;
+			if (isinf(v)) {
+				s->iomax[k][d] = 0;
+				continue;
+			}
+			v /= share > 0 ? share : 1;
+			s->iomax[k][d] = v < 2 ? 2 : (uint64_t)v;
+		}
+	}
+}
+
 struct ctl_slot *ctl_binding_slot(struct ctl_binding *b, uint64_t cgroup_id, bool create)
 {
 	struct ctl_slot *s;
@@ -87,6 +119,7 @@ struct ctl_slot *ctl_binding_slot(struct ctl_binding *b, uint64_t cgroup_id, boo
 	memset(s, 0, sizeof(*s));
 	s->cgroup_id = cgroup_id;
 	init_buckets(s->buckets, b->group);
+	initial_iomax(b, s);
 	return s;
 }
 

@@ -198,6 +198,25 @@ static void add_input(struct ctl_input *in, const struct usage_rates *r)
 	in->bytes[CTL_WRITE] += r->bytes[IORATE_DIR_WRITE];
 }
 
+/* Groups naming their disks get io.max before their first I/O. */
+static void sync_bindings(struct daemon *d)
+{
+	for (int g = 0; g < d->policy.nr_groups; g++) {
+		const struct policy_group *pg = &d->policy.groups[g];
+
+		for (int i = 0; i < pg->nr_devices; i++) {
+			struct ctl_binding *b;
+			uint32_t dev;
+
+			if (pg->devices[i].any || disk_resolve(pg->devices[i].spec, &dev))
+				continue;
+			b = binding_get(d, g, dev);
+			for (int m = 0; b && m < d->members[g].nr; m++)
+				ctl_binding_slot(b, d->members[g].members[m].id, true);
+		}
+	}
+}
+
 /* Feed each member's I/O of this tick to the bindings of its groups. */
 static void feed(struct daemon *d, double dt_s)
 {
@@ -239,21 +258,7 @@ static void feed(struct daemon *d, double dt_s)
 			add_input(&slot->thr, &at_bio);
 		}
 	}
-	/* Groups naming their disks get io.max before their first I/O. */
-	for (int g = 0; g < d->policy.nr_groups; g++) {
-		const struct policy_group *pg = &d->policy.groups[g];
-
-		for (int i = 0; i < pg->nr_devices; i++) {
-			struct ctl_binding *b;
-			uint32_t dev;
-
-			if (pg->devices[i].any || disk_resolve(pg->devices[i].spec, &dev))
-				continue;
-			b = binding_get(d, g, dev);
-			for (int m = 0; b && m < d->members[g].nr; m++)
-				ctl_binding_slot(b, d->members[g].members[m].id, true);
-		}
-	}
+	sync_bindings(d);
 	/* A member stays in its bindings while it exists, I/O or not. */
 	for (int i = 0; i < d->nr_bindings; i++) {
 		struct ctl_binding *b = &d->bindings[i].ctl;
@@ -366,6 +371,7 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 
 		err = iomax_read(dir, dev, &orig);
 		if (err) {
+			log_debug("%s/io.max: %s", dir, strerror(-err));
 			if (err != -ENOENT || d->ticks % 100 == 0)
 				log_warn("%s/io.max: %s%s", dir, strerror(-err),
 					 err == -ENOENT ? " (is io enabled in the parent's cgroup.subtree_control?)" : "");
@@ -480,12 +486,67 @@ static void apply(struct daemon *d)
 		state_save(&d->state);
 }
 
+struct event_batch {
+	bool changed;
+	uint64_t gone[64];
+	int nr_gone;
+};
+
+static void collect_event(void *ctx, const struct iorate_event *ev)
+{
+	struct event_batch *batch = ctx;
+
+	batch->changed = true;
+	if (ev->kind == IORATE_EVENT_CGROUP_RMDIR && batch->nr_gone < 64)
+		batch->gone[batch->nr_gone++] = ev->cgroup_id;
+}
+
+int daemon_events_fd(struct daemon *d)
+{
+	return d->meter ? meter_events_fd(d->meter) : -1;
+}
+
+/*
+ * cgroup mkdir/rmdir, posted by BPF: a new member gets its io.max now (its
+ * slot starts from the static limits), not at the next safety-net scan;
+ * a removed cgroup's meter entries are freed.
+ */
+int daemon_handle_events(struct daemon *d)
+{
+	struct event_batch batch = {};
+
+	meter_drain_events(d->meter, collect_event, &batch);
+	if (!batch.changed)
+		return 0;
+	log_debug("cgroup events: rescanning (%d removed)", batch.nr_gone);
+	for (int i = 0; i < batch.nr_gone; i++)
+		meter_forget_cgroup(d->meter, batch.gone[i]);
+	scan_members(d);
+	sync_bindings(d);
+	for (int i = 0; i < d->nr_bindings; i++) {
+		struct ctl_binding *b = &d->bindings[i].ctl;
+		struct group_members *gm = &d->members[d->bindings[i].group];
+
+		for (int s = 0; s < b->nr_slots; s++) {
+			b->slots[s].seen = false;
+			for (int m = 0; m < gm->nr; m++)
+				if (gm->members[m].id == b->slots[s].cgroup_id)
+					b->slots[s].seen = true;
+		}
+		ctl_binding_remove_unseen(b);
+	}
+	apply(d);
+	d->events_handled++;
+	return 0;
+}
+
 int daemon_tick(struct daemon *d)
 {
 	struct usage_table tmp;
 	double dt_s;
 	int err;
 
+	daemon_handle_events(d);
 	if (!d->last_scan_ns || now_ns() - d->last_scan_ns >= DAEMON_SCAN_NS)
 		scan_members(d);
 	err = meter_read(d->meter, &d->cur);

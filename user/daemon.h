@@ -36,11 +36,16 @@ struct daemon {
 	uint64_t iomax_writes;
 	uint64_t iomax_errors;
 	uint64_t bypass_repairs;
+	uint64_t events_handled;
 };
 
 int daemon_init(struct daemon *d, const char *policy_path);
 void daemon_fini(struct daemon *d);
 int daemon_tick(struct daemon *d);
+/* The BPF lifecycle events' fd, for the main loop's poll set, and the
+ * handler to call when it is readable. */
+int daemon_events_fd(struct daemon *d);
+int daemon_handle_events(struct daemon *d);
 /* Parse and swap in the policy file again; on error keep the running one. */
 int daemon_reload(struct daemon *d);
 /* Put back every io.max line iorate changed. */

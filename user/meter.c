@@ -11,6 +11,9 @@
 
 struct meter {
 	struct iorate_bpf *skel;
+	struct ring_buffer *events;
+	meter_event_fn event_fn;
+	void *event_ctx;
 	int nr_cpus;
 	struct iorate_usage *percpu;	/* one value per possible CPU */
 };
@@ -21,6 +24,31 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int meter_on_event(void *ctx, void *data, size_t len)
+{
+	struct meter *m = ctx;
+
+	if (len >= sizeof(struct iorate_event) && m->event_fn)
+		m->event_fn(m->event_ctx, data);
+	return 0;
+}
+
+int meter_events_fd(struct meter *m)
+{
+	return ring_buffer__epoll_fd(m->events);
+}
+
+int meter_drain_events(struct meter *m, meter_event_fn fn, void *ctx)
+{
+	int n;
+
+	m->event_fn = fn;
+	m->event_ctx = ctx;
+	n = ring_buffer__consume(m->events);
+	m->event_fn = NULL;
+	return n;
 }
 
 int meter_open(struct meter **out)
@@ -62,6 +90,12 @@ int meter_open(struct meter **out)
 		log_error("failed to attach BPF programs: %s", strerror(-err));
 		goto cleanup;
 	}
+	m->events = ring_buffer__new(bpf_map__fd(m->skel->maps.events), meter_on_event, m, NULL);
+	if (!m->events) {
+		err = -errno;
+		log_error("failed to open the event ring buffer: %s", strerror(-err));
+		goto cleanup;
+	}
 	*out = m;
 	return 0;
 
@@ -74,6 +108,7 @@ void meter_close(struct meter *m)
 {
 	if (!m)
 		return;
+	ring_buffer__free(m->events);
 	iorate_bpf__destroy(m->skel);
 	free(m->percpu);
 	free(m);

@@ -17,5 +17,10 @@ int meter_read(struct meter *m, struct usage_table *t);
 int meter_forget_cgroup(struct meter *m, uint64_t cgroup_id);
 void meter_read_stats(struct meter *m, uint64_t stats[IORATE_NR_STATS]);
 struct iorate_bpf *meter_skel(struct meter *m);
+/* Lifecycle events (struct iorate_event): a pollable fd, and a drain that
+ * calls fn for each event posted since the last one. */
+typedef void (*meter_event_fn)(void *ctx, const struct iorate_event *ev);
+int meter_events_fd(struct meter *m);
+int meter_drain_events(struct meter *m, meter_event_fn fn, void *ctx);
 
 #endif
