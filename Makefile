@@ -91,7 +91,7 @@ test-host: $(OUTPUT)/iorate
 
 # 6.1 (Debian 12's default kernel) and 6.12 (its backport): the meter on
 # both; enforcement on 6.12, see docs/enforcement.md for 6.1's blk-throttle.
-VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats
+VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/030-observe.bats
 VM_TESTS_612 := tests/vm/020-enforce.bats
 test-vm: $(OUTPUT)/iorate
 	@tests/run-tier vm tools/vmtest --kernel 6.1 -- bats $(VM_TESTS_BOTH)

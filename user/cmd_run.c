@@ -28,6 +28,8 @@
 /* /metrics is rendered at most this often: a scrape every few seconds
  * needs no fresher text, and the tick stays light. */
 #define RUN_METRICS_EVERY_NS	1000000000ULL
+/* poll set: signalfd, timerfd, BPF events, then the control socket's */
+#define RUN_NR_FIXED_FDS	3
 
 /* The loop's state beside the daemon's: its timer, the rate window and
  * the two exporters (control socket, /metrics). */
@@ -343,13 +345,16 @@ int do_run(int argc, char **argv)
 	log_info("running (pid %d)", getpid());
 
 	while (running) {
-		struct pollfd fds[2 + CTLSOCK_NR_POLLFDS] = {
+		/* signals, tick, BPF lifecycle events (-1: none, poll skips
+		 * it), then the control socket's listener and clients */
+		struct pollfd fds[RUN_NR_FIXED_FDS + CTLSOCK_NR_POLLFDS] = {
 			{ .fd = sfd, .events = POLLIN }, { .fd = r.tfd, .events = POLLIN },
+			{ .fd = daemon_events_fd(&r.d), .events = POLLIN },
 		};
-		int nsock = ctlsock_pollfds(&r.sock, fds + 2);
+		int nsock = ctlsock_pollfds(&r.sock, fds + RUN_NR_FIXED_FDS);
 
 		/* a deadline of a silent client wakes the loop to drop it */
-		if (poll(fds, 2 + nsock, ctlsock_timeout_ms(&r.sock)) < 0) {
+		if (poll(fds, RUN_NR_FIXED_FDS + nsock, ctlsock_timeout_ms(&r.sock)) < 0) {
 			if (errno == EINTR)
 				continue;
 			err = -errno;
@@ -367,6 +372,9 @@ int do_run(int argc, char **argv)
 				}
 			}
 		}
+		/* a new VM's cgroup gets its limits now, not at the next tick */
+		if (running && (fds[2].revents & POLLIN))
+			daemon_handle_events(&r.d);
 		if (running && (fds[1].revents & POLLIN)) {
 			uint64_t expirations;
 
@@ -383,7 +391,7 @@ int do_run(int argc, char **argv)
 		/* last: a reload asked here sees the tick above, and the
 		 * socket's fds are only used by the socket's own code */
 		if (running)
-			ctlsock_dispatch(&r.sock, fds + 2, nsock);
+			ctlsock_dispatch(&r.sock, fds + RUN_NR_FIXED_FDS, nsock);
 	}
 	sd_notify(0, "STOPPING=1");
 

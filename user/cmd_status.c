@@ -170,10 +170,16 @@ static void status_print(struct json_object *o)
 		for (size_t m = 0; m < nm; m++) {
 			struct json_object *mj = json_object_array_get_idx(members, m);
 			struct json_object *rates = status_get(mj, "rates");
+			const char *cg = status_str(mj, "cgroup");
 			char iomax[128];
 
 			status_print_iomax(iomax, sizeof(iomax), status_get(mj, "iomax"));
-			printf("  %-36s %-10s %9.1f %9.1f %8.2f %8.2f  %-28s ", status_str(mj, "cgroup"),
+			/* a long name (libvirt's scopes) gets a line of its own */
+			if (strlen(cg) > 36) {
+				printf("  %s\n", cg);
+				cg = "";
+			}
+			printf("  %-36s %-10s %9.1f %9.1f %8.2f %8.2f  %-28s ", cg,
 			       status_str(mj, "device"), status_num(rates, "read_iops"),
 			       status_num(rates, "write_iops"), status_num(rates, "read_bps") / 1048576,
 			       status_num(rates, "write_bps") / 1048576, iomax);

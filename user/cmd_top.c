@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * iorate top, batch mode: per cgroup x disk rates over each interval, as a
- * table or one JSON object per sample. Observe-only: it attaches its own
- * meter, which counts from the moment it attaches.
+ * iorate top: per cgroup x disk rates over each interval, live on a
+ * terminal (curses: keys change the level, sort and delay), or as a table
+ * or one JSON object per sample for scripts. Observe-only: it attaches its
+ * own meter, which counts from the moment it attaches.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <curses.h>
 #include <json-c/json.h>
 #include "cgroupfs.h"
 #include "commands.h"
@@ -21,6 +23,9 @@
 #include "meter.h"
 #include "usage.h"
 
+enum top_sort { TOP_SORT_OPS, TOP_SORT_READ, TOP_SORT_WRITE, TOP_SORT_BYTES, TOP_SORT_CGROUP,
+	TOP_NR_SORTS };
+
 struct top_opts {
 	double delay_s;
 	long iterations;	/* 0 = forever */
@@ -28,12 +33,15 @@ struct top_opts {
 	bool json;
 	bool all;		/* rows without I/O in the interval too */
 	int level;
+	enum top_sort sort;	/* the interactive view's; batch sorts by ops */
 };
 
 struct top_row {
 	const struct usage_entry *entry;
 	struct usage_rates rates;
 	double total_ops_s;
+	double sort_key;
+	const char *cgroup;	/* for sorting by name */
 };
 
 static volatile sig_atomic_t top_exiting;
@@ -48,7 +56,9 @@ static void top_usage(FILE *f)
 	fprintf(f,
 		"Usage: iorate top [-b] [-n N] [-d SECONDS] [--json] [--level device|bio] [--all]\n"
 		"\n"
-		"Per cgroup x disk I/O rates, measured in the block layer.\n"
+		"Per cgroup x disk I/O rates, measured in the block layer. On a terminal the\n"
+		"view is live: q quits, l switches the level, a shows idle rows, s changes\n"
+		"the sort (ops, reads, writes, bytes, cgroup), + and - the delay.\n"
 		"  -b, --batch        plain output for scripts (no screen control)\n"
 		"  -n, --iterations N stop after N samples (default: run until interrupted)\n"
 		"  -d, --delay SECS   seconds between samples (default 1, may be fractional)\n"
@@ -132,8 +142,14 @@ static int row_cmp(const void *a, const void *b)
 {
 	const struct top_row *x = a, *y = b;
 
-	if (x->total_ops_s != y->total_ops_s)
-		return x->total_ops_s < y->total_ops_s ? 1 : -1;
+	if (x->cgroup && y->cgroup) {
+		int c = strcmp(x->cgroup, y->cgroup);
+
+		if (c)
+			return c;
+	}
+	if (x->sort_key != y->sort_key)
+		return x->sort_key < y->sort_key ? 1 : -1;
 	if (x->entry->key.cgroup_id != y->entry->key.cgroup_id)
 		return x->entry->key.cgroup_id < y->entry->key.cgroup_id ? -1 : 1;
 	return x->entry->key.dev < y->entry->key.dev ? -1 : x->entry->key.dev > y->entry->key.dev;
@@ -231,6 +247,156 @@ static void print_json(const struct top_opts *o, struct top_row *rows, size_t nr
 	json_object_put(sample);
 }
 
+/* ---- the interactive view (curses) ---- */
+
+static const char *const top_sort_names[TOP_NR_SORTS] = { "ops", "reads", "writes", "bytes", "cgroup" };
+
+static uint64_t top_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+static void top_screen_start(void)
+{
+	initscr();
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+}
+
+static void top_screen_draw(const struct top_opts *o, struct top_row *rows, size_t nr,
+			    struct cgroup_names *names, double interval_s)
+{
+	int width = COLS, cgw = COLS - 72;
+	time_t now = time(NULL);
+	char dev[64];
+	struct tm tm;
+
+	if (cgw < 16)
+		cgw = 16;
+	localtime_r(&now, &tm);
+	erase();
+	mvprintw(0, 0, "iorate top  %02d:%02d:%02d  level %s  interval %.2fs  delay %gs  %zu %s  sort %s",
+		 tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 o->level == IORATE_LEVEL_DEVICE ? "device" : "bio", interval_s, o->delay_s, nr,
+		 o->all ? "rows" : "active", top_sort_names[o->sort]);
+	mvprintw(1, 0, "q quit  l level  a idle rows  s sort  +/- delay");
+	attron(A_REVERSE);
+	mvprintw(2, 0, "%-*s %-10s %9s %9s %9s %9s %9s", cgw, "CGROUP", "DEVICE", "r/s", "w/s",
+		 "rMB/s", "wMB/s", "await_ms");
+	for (int x = getcurx(stdscr); x < width; x++)
+		addch(' ');
+	attroff(A_REVERSE);
+	for (size_t i = 0; i < nr && (int)i + 3 < LINES; i++) {
+		const struct usage_rates *r = &rows[i].rates;
+		const char *cg = row_cgroup(names, rows[i].entry->key.cgroup_id);
+		size_t len = strlen(cg);
+
+		disk_name(rows[i].entry->key.dev, dev, sizeof(dev));
+		/* the end of a path says most: keep it, cut the front */
+		if ((int)len > cgw)
+			cg += len - cgw;
+		mvprintw((int)i + 3, 0, "%-*s %-10s %9.1f %9.1f %9.2f %9.2f %9.3f", cgw, cg, dev,
+			 r->ops_s[IORATE_DIR_READ], r->ops_s[IORATE_DIR_WRITE],
+			 r->bytes_s[IORATE_DIR_READ] / 1048576.0,
+			 r->bytes_s[IORATE_DIR_WRITE] / 1048576.0, await_of(r));
+	}
+	refresh();
+}
+
+/* Wait out the delay, taking keys. true when the view must be drawn again
+ * from the same samples (a setting changed) before the delay is over. */
+static bool top_screen_wait(struct top_opts *o, uint64_t until_ms)
+{
+	while (!top_exiting) {
+		uint64_t now = top_now_ms();
+		int ch;
+
+		if (now >= until_ms)
+			return false;
+		timeout((int)(until_ms - now));
+		ch = getch();
+		switch (ch) {
+		case 'q':
+		case 'Q':
+			top_exiting = 1;
+			return false;
+		case 'l':
+			o->level = o->level == IORATE_LEVEL_DEVICE ? IORATE_LEVEL_BIO : IORATE_LEVEL_DEVICE;
+			return true;
+		case 'a':
+			o->all = !o->all;
+			return true;
+		case 's':
+			o->sort = (o->sort + 1) % TOP_NR_SORTS;
+			return true;
+		case '+':
+			if (o->delay_s * 2 <= 3600)
+				o->delay_s *= 2;
+			return true;
+		case '-':
+			if (o->delay_s / 2 >= 0.01)
+				o->delay_s /= 2;
+			return true;
+		case KEY_RESIZE:
+			return true;
+		default:
+			break;	/* ERR (timeout, signal) or a key with no use */
+		}
+	}
+	return false;
+}
+
+/* Rates of every entry of cur since prev, filtered and sorted; rows holds
+ * cur->nr entries. */
+static size_t top_rows(const struct top_opts *o, const struct usage_table *prev,
+		       const struct usage_table *cur, double interval_s,
+		       struct cgroup_names *names, bool interactive, struct top_row *rows)
+{
+	size_t nr = 0;
+
+	for (size_t i = 0; i < cur->nr; i++) {
+		const struct usage_entry *e = &cur->entries[i];
+		const struct usage_entry *p = usage_table_find(prev, &e->key);
+		struct top_row *row = &rows[nr];
+		const struct usage_rates *r = &row->rates;
+
+		row->entry = e;
+		usage_rates(p ? &p->usage : NULL, &e->usage, o->level, interval_s, &row->rates);
+		row->total_ops_s = 0;
+		for (int d = 0; d < IORATE_NR_DIRS; d++)
+			row->total_ops_s += r->ops_s[d];
+		row->sort_key = row->total_ops_s;
+		row->cgroup = NULL;
+		if (interactive) {
+			switch (o->sort) {
+			case TOP_SORT_READ:
+				row->sort_key = r->ops_s[IORATE_DIR_READ];
+				break;
+			case TOP_SORT_WRITE:
+				row->sort_key = r->ops_s[IORATE_DIR_WRITE];
+				break;
+			case TOP_SORT_BYTES:
+				row->sort_key = r->bytes_s[IORATE_DIR_READ] + r->bytes_s[IORATE_DIR_WRITE];
+				break;
+			case TOP_SORT_CGROUP:
+				row->cgroup = row_cgroup(names, e->key.cgroup_id);
+				break;
+			default:
+				break;
+			}
+		}
+		if (o->all || row->total_ops_s > 0)
+			nr++;
+	}
+	qsort(rows, nr, sizeof(*rows), row_cmp);
+	return nr;
+}
+
 static void sleep_s(double s)
 {
 	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (time_t)s) * 1e9) };
@@ -247,13 +413,15 @@ int do_top(int argc, char **argv)
 	struct top_row *rows = NULL;
 	struct top_opts o;
 	char root[4096];
-	bool is_v2;
+	bool is_v2, interactive;
+	double shown_s = 0;
 	int err;
 
 	if (top_parse(argc, argv, &o))
 		return 2;
 	if (!o.batch && !o.json && !isatty(STDOUT_FILENO))
 		o.batch = true;
+	interactive = !o.batch && !o.json;
 	usage_table_init(&prev);
 	usage_table_init(&cur);
 	signal(SIGINT, top_on_signal);
@@ -273,11 +441,27 @@ int do_top(int argc, char **argv)
 	log_info("top: attached (observe-only), cgroups from %s (%s), sampling every %gs",
 		 names ? root : "-", is_v2 ? "cgroup v2" : "cgroup v1 blkio", o.delay_s);
 
+	if (interactive) {
+		top_screen_start();
+		top_screen_draw(&o, NULL, 0, names, 0);
+	}
 	for (long it = 0; !top_exiting && (!o.iterations || it < o.iterations); it++) {
-		size_t nr = 0;
+		uint64_t until_ms = top_now_ms() + (uint64_t)(o.delay_s * 1000);
+		size_t nr;
 		double interval_s;
 
-		sleep_s(o.delay_s);
+		if (interactive) {
+			/* a key redraws the last samples at once, with the new
+			 * settings; the next sample still comes at its time */
+			while (top_screen_wait(&o, until_ms)) {
+				nr = it ? top_rows(&o, &cur, &prev, shown_s, names, true, rows) : 0;
+				top_screen_draw(&o, rows, nr, names, shown_s);
+			}
+			if (top_exiting)
+				break;
+		} else {
+			sleep_s(o.delay_s);
+		}
 		err = meter_read(meter, &cur);
 		if (err)
 			goto cleanup;
@@ -288,30 +472,24 @@ int do_top(int argc, char **argv)
 			err = -ENOMEM;
 			goto cleanup;
 		}
-		for (size_t i = 0; i < cur.nr; i++) {
-			const struct usage_entry *e = &cur.entries[i];
-			const struct usage_entry *p = usage_table_find(&prev, &e->key);
-			struct top_row *row = &rows[nr];
-
-			row->entry = e;
-			usage_rates(p ? &p->usage : NULL, &e->usage, o.level, interval_s, &row->rates);
-			row->total_ops_s = 0;
-			for (int d = 0; d < IORATE_NR_DIRS; d++)
-				row->total_ops_s += row->rates.ops_s[d];
-			if (o.all || row->total_ops_s > 0)
-				nr++;
-		}
-		qsort(rows, nr, sizeof(*rows), row_cmp);
-		if (o.json)
+		nr = top_rows(&o, &prev, &cur, interval_s, names, interactive, rows);
+		if (interactive)
+			top_screen_draw(&o, rows, nr, names, interval_s);
+		else if (o.json)
 			print_json(&o, rows, nr, names, interval_s);
 		else
 			print_table(&o, rows, nr, names, interval_s);
+		shown_s = interval_s;
+		/* rows point into cur, which becomes prev: still valid for a
+		 * redraw, as top_rows(&cur, &prev) recomputes them */
 		tmp = prev;
 		prev = cur;
 		cur = tmp;
 	}
 
 cleanup:
+	if (interactive)
+		endwin();
 	free(rows);
 	usage_table_free(&prev);
 	usage_table_free(&cur);

@@ -6,7 +6,7 @@ _iorate()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands='run check top import-libvirt'
+	local commands='run check top status reload import-libvirt'
 	local cmd i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -45,6 +45,22 @@ _iorate()
 			return ;;
 		esac
 		COMPREPLY=($(compgen -W '--batch --iterations --delay --json --level --all --help' -- "$cur"))
+		;;
+	status)
+		case $prev in
+		-s | --socket)
+			_filedir
+			return ;;
+		esac
+		COMPREPLY=($(compgen -W '--json --socket --help' -- "$cur"))
+		;;
+	reload)
+		case $prev in
+		-s | --socket)
+			_filedir
+			return ;;
+		esac
+		COMPREPLY=($(compgen -W '--socket --help' -- "$cur"))
 		;;
 	import-libvirt)
 		case $prev in
