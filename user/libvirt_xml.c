@@ -245,11 +245,18 @@ static int lv_parse_source(const xmlNode *disk, struct lv_disk *d)
 	return 0;
 }
 
+/* Control characters (a "&#10;" in the XML) become '?'. */
+static void lv_no_ctl(char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static int lv_parse_disk(const xmlNode *n, struct lv_domain *dom, char *err, size_t errlen)
 {
 	struct lv_disk *d, *grown;
 	const xmlNode *iot;
-	char *t;
 
 	grown = realloc(dom->disks, (dom->nr_disks + 1) * sizeof(*grown));
 	if (!grown)
@@ -283,11 +290,16 @@ static int lv_parse_disk(const xmlNode *n, struct lv_domain *dom, char *err, siz
 				     d->target, (const char *)c->name))
 			return -ENOMEM;
 	}
-	/* QEMU refuses a burst below its base rate (throttle_is_valid), and
-	 * so would the policy written from it. */
+	/* QEMU refuses a burst without a base rate or below it
+	 * (throttle_is_valid), and so would the policy written from it. */
 	for (int i = 0; i < POLICY_NR_LIMITS; i++) {
 		const struct policy_limit *l = &d->limits.l[i];
 
+		if (l->max && !l->avg) {
+			snprintf(err, errlen, "disk %s: <%s_max> without <%s>",
+				 d->target, lv_iotune_names[i], lv_iotune_names[i]);
+			return -EINVAL;
+		}
 		if (l->max && l->max < l->avg) {
 			snprintf(err, errlen, "disk %s: <%s_max> %llu is below <%s> %llu",
 				 d->target, lv_iotune_names[i], (unsigned long long)l->max,
@@ -296,10 +308,13 @@ static int lv_parse_disk(const xmlNode *n, struct lv_domain *dom, char *err, siz
 		}
 	}
 	d->has_iotune = lv_limits_any(&d->limits);
-	/* A device name from the XML goes into comments: no newlines. */
-	for (t = d->target; t && *t; t++)
-		if ((unsigned char)*t < 0x20)
-			*t = '?';
+	/* Names and paths from the XML go into comments: no newlines. (A
+	 * source path with one then names no file: not worth mapping.) */
+	lv_no_ctl(d->target);
+	lv_no_ctl(d->group_name);
+	lv_no_ctl(d->type);
+	lv_no_ctl(d->device);
+	lv_no_ctl(d->source);
 	return 0;
 }
 
@@ -329,6 +344,7 @@ static int lv_parse_blkiotune(const xmlNode *bt, struct lv_domain *dom, char *er
 		b->path = strdup(path);
 		if (!b->path)
 			return -ENOMEM;
+		lv_no_ctl(b->path);
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 			const xmlNode *c = lv_child(dev, keys[i].name);
 
