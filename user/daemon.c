@@ -154,23 +154,25 @@ static struct ctl_binding *binding_get(struct daemon *d, int group, uint32_t dev
 	return &b->ctl;
 }
 
-/* Does the group's device list cover this disk? */
-static bool group_covers(const struct policy_group *g, uint32_t dev)
+/* Does the group's device list (resolved at the last scan) cover this disk? */
+static bool group_covers(const struct group_members *gm, uint32_t dev)
 {
-	for (int i = 0; i < g->nr_devices; i++) {
-		uint32_t want;
-
-		if (g->devices[i].any)
+	if (gm->any_dev)
+		return true;
+	for (int i = 0; i < gm->nr_devs; i++)
+		if (gm->devs[i] == dev)
 			return true;
-		if (g->devices[i].has_majmin) {
-			if (disk_resolve(g->devices[i].spec, &want) == 0 && want == dev)
-				return true;
-			continue;
-		}
-		if (disk_resolve(g->devices[i].spec, &want) == 0 && want == dev)
-			return true;
-	}
 	return false;
+}
+
+static void resolve_devices(const struct policy_group *g, struct group_members *gm)
+{
+	for (int i = 0; i < g->nr_devices && gm->nr_devs < POLICY_MAX_DEVICES; i++) {
+		if (g->devices[i].any)
+			gm->any_dev = true;
+		else if (disk_resolve(g->devices[i].spec, &gm->devs[gm->nr_devs]) == 0)
+			gm->nr_devs++;
+	}
 }
 
 static void scan_members(struct daemon *d)
@@ -184,6 +186,8 @@ static void scan_members(struct daemon *d)
 		free(fresh);
 		return;
 	}
+	for (int g = 0; g < d->policy.nr_groups; g++)
+		resolve_devices(&d->policy.groups[g], &fresh[g]);
 	members_free(d->members, d->policy.nr_groups);
 	free(d->members);
 	d->members = fresh;
@@ -202,18 +206,31 @@ static void add_input(struct ctl_input *in, const struct usage_rates *r)
 static void sync_bindings(struct daemon *d)
 {
 	for (int g = 0; g < d->policy.nr_groups; g++) {
-		const struct policy_group *pg = &d->policy.groups[g];
+		const struct group_members *gm = &d->members[g];
 
-		for (int i = 0; i < pg->nr_devices; i++) {
-			struct ctl_binding *b;
-			uint32_t dev;
+		for (int i = 0; i < gm->nr_devs; i++) {
+			struct ctl_binding *b = binding_get(d, g, gm->devs[i]);
 
-			if (pg->devices[i].any || disk_resolve(pg->devices[i].spec, &dev))
-				continue;
-			b = binding_get(d, g, dev);
-			for (int m = 0; b && m < d->members[g].nr; m++)
-				ctl_binding_slot(b, d->members[g].members[m].id, true);
+			for (int m = 0; b && m < gm->nr; m++)
+				ctl_binding_slot(b, gm->members[m].id, true);
 		}
+	}
+}
+
+/* A member stays in its bindings while it exists, I/O or not; a slot
+ * whose cgroup is no longer a member goes. */
+static void prune_bindings(struct daemon *d)
+{
+	for (int i = 0; i < d->nr_bindings; i++) {
+		struct ctl_binding *b = &d->bindings[i].ctl;
+		const struct group_members *gm = &d->members[d->bindings[i].group];
+
+		for (int s = 0; s < b->nr_slots; s++) {
+			b->slots[s].seen = false;
+			for (int m = 0; m < gm->nr && !b->slots[s].seen; m++)
+				b->slots[s].seen = gm->members[m].id == b->slots[s].cgroup_id;
+		}
+		ctl_binding_remove_unseen(b);
 	}
 }
 
@@ -228,7 +245,6 @@ static void feed(struct daemon *d, double dt_s)
 		for (int s = 0; s < b->nr_slots; s++) {
 			memset(&b->slots[s].dev, 0, sizeof(b->slots[s].dev));
 			memset(&b->slots[s].thr, 0, sizeof(b->slots[s].thr));
-			b->slots[s].seen = false;
 		}
 	}
 	for (size_t e = 0; e < d->cur.nr; e++) {
@@ -242,7 +258,7 @@ static void feed(struct daemon *d, double dt_s)
 			struct ctl_binding *b;
 			struct ctl_slot *slot;
 
-			if (m < 0 || !group_covers(&d->policy.groups[g], cur->key.dev))
+			if (m < 0 || !group_covers(&d->members[g], cur->key.dev))
 				continue;
 			if (!rates_done) {
 				usage_rates(prev ? &prev->usage : NULL, &cur->usage, level, dt_s, &at_level);
@@ -259,17 +275,7 @@ static void feed(struct daemon *d, double dt_s)
 		}
 	}
 	sync_bindings(d);
-	/* A member stays in its bindings while it exists, I/O or not. */
-	for (int i = 0; i < d->nr_bindings; i++) {
-		struct ctl_binding *b = &d->bindings[i].ctl;
-		struct group_members *gm = &d->members[d->bindings[i].group];
-
-		for (int s = 0; s < b->nr_slots; s++)
-			for (int m = 0; m < gm->nr; m++)
-				if (gm->members[m].id == b->slots[s].cgroup_id)
-					b->slots[s].seen = true;
-		ctl_binding_remove_unseen(b);
-	}
+	prune_bindings(d);
 }
 
 static const char *member_path(struct daemon *d, int group, uint64_t id)
@@ -523,18 +529,7 @@ int daemon_handle_events(struct daemon *d)
 		meter_forget_cgroup(d->meter, batch.gone[i]);
 	scan_members(d);
 	sync_bindings(d);
-	for (int i = 0; i < d->nr_bindings; i++) {
-		struct ctl_binding *b = &d->bindings[i].ctl;
-		struct group_members *gm = &d->members[d->bindings[i].group];
-
-		for (int s = 0; s < b->nr_slots; s++) {
-			b->slots[s].seen = false;
-			for (int m = 0; m < gm->nr; m++)
-				if (gm->members[m].id == b->slots[s].cgroup_id)
-					b->slots[s].seen = true;
-		}
-		ctl_binding_remove_unseen(b);
-	}
+	prune_bindings(d);
 	apply(d);
 	d->events_handled++;
 	return 0;

@@ -28,6 +28,12 @@ struct group_members {
 	int nr;
 	struct member_owner *owners;	/* sorted by id */
 	int nr_owners;
+	/* The group's `device =` lines resolved to whole disks, with the
+	 * members (the daemon fills these at each scan, not at each tick:
+	 * resolving stats /dev and reads sysfs). */
+	bool any_dev;
+	uint32_t devs[POLICY_MAX_DEVICES];
+	int nr_devs;
 };
 
 /* Scan the tree under root for every group's cgroup matches. out holds
