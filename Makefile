@@ -200,7 +200,7 @@ $(FUZZ_DIR)/user/%.o: user/%.c $(wildcard user/*.h include/*.h) | $(FUZZ_DIR)/us
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser $(PKG_CFLAGS) -c $< -o $@
 
-$(FUZZ_DIR)/fuzz_%.o: tests/fuzz/fuzz_%.c $(wildcard user/*.h include/*.h) | $(FUZZ_DIR)/user
+$(FUZZ_DIR)/fuzz_%.o: tests/fuzz/fuzz_%.c tests/unit/fake_disks.h $(wildcard user/*.h include/*.h) | $(FUZZ_DIR)/user
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser $(PKG_CFLAGS) -c $< -o $@
 
