@@ -27,6 +27,10 @@
 /* Conversion factors outside this range are measurement noise. */
 #define CTL_CONV_MIN	(1.0 / 256)
 #define CTL_CONV_MAX	64.0
+/* A tick counts as throttled when the rate io.max counts reaches this
+ * share of the io.max in force (blk-throttle delivers a little less than
+ * its limit, see CTL_TRIM_*). */
+#define CTL_THROTTLED_SHARE	0.95
 
 static int limit_kind(int id) { return id / 3; }
 /* 0 total, 1 read, 2 write */
@@ -283,6 +287,26 @@ static uint64_t to_iomax(double target_dev, double dev_rate, double thr_rate, do
 	return v < 2 ? 2 : (uint64_t)v;
 }
 
+/* After measure(), before the new io.max is computed: s->iomax is still
+ * what was in force during the tick just measured. */
+static void account_throttled(struct ctl_binding *b, double dt_s)
+{
+	for (int i = 0; i < b->nr_slots; i++) {
+		struct ctl_slot *s = &b->slots[i];
+		bool held = false;
+
+		for (int k = 0; k < CTL_NR_KINDS && !held; k++)
+			for (int d = 0; d < CTL_NR_DIRS && !held; d++) {
+				/* smoothed: blk-throttle's slices make one
+				 * tick's count jump about the limit */
+				held = s->iomax[k][d] &&
+					s->thr_rate[k][d] >= CTL_THROTTLED_SHARE * s->iomax[k][d];
+			}
+		if (held)
+			s->throttled_s += dt_s;
+	}
+}
+
 void ctl_binding_tick(struct ctl_binding *b, double dt_s)
 {
 	const struct policy_group *g = b->group;
@@ -294,6 +318,7 @@ void ctl_binding_tick(struct ctl_binding *b, double dt_s)
 	if (!rates)
 		return;
 	measure(b, dt_s);
+	account_throttled(b, dt_s);
 	charge(b, dt_s);
 	share_targets(b, rates);
 

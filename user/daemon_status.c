@@ -100,6 +100,7 @@ static void daemon_status_fill_usage(struct daemon *d, const struct daemon_statu
 				     struct status_member *out)
 {
 	int level = d->policy.daemon.accounting;
+	uint64_t done[2] = { 0 }, latency_ns[2] = { 0 };
 	double window_s = 0;
 
 	for (size_t i = 0; i < d->prev.nr; i++) {
@@ -126,6 +127,16 @@ static void daemon_status_fill_usage(struct daemon *d, const struct daemon_statu
 			continue;
 		/* absent from the older snapshot: it had no I/O then */
 		p = usage_table_find(&w->old, &e->key);
+		for (int dir = 0; dir < 2; dir++) {
+			uint64_t pd = p ? p->usage.done[dir] : 0;
+			uint64_t pl = p ? p->usage.latency_ns[dir] : 0;
+
+			/* a counter that went down was reset: skip it */
+			if (e->usage.done[dir] >= pd && e->usage.latency_ns[dir] >= pl) {
+				done[dir] += e->usage.done[dir] - pd;
+				latency_ns[dir] += e->usage.latency_ns[dir] - pl;
+			}
+		}
 		for (int l = 0; l < IORATE_NR_LEVELS; l++) {
 			usage_rates(p ? &p->usage : NULL, &e->usage, l, window_s, &r);
 			for (int dir = 0; dir < 2; dir++) {
@@ -137,6 +148,7 @@ static void daemon_status_fill_usage(struct daemon *d, const struct daemon_statu
 	for (int dir = 0; dir < 2; dir++) {
 		out->ops_s[dir] = out->level_ops_s[level][dir];
 		out->bytes_s[dir] = out->level_bytes_s[level][dir];
+		out->await_ms[dir] = done[dir] ? latency_ns[dir] / 1e6 / done[dir] : 0;
 	}
 }
 
@@ -196,6 +208,7 @@ static int daemon_status_group(struct daemon *d, const struct daemon_status_wind
 			for (int id = 0; id < POLICY_NR_LIMITS; id++)
 				sm->fill[id] = pg->limits[id].avg ?
 					throttle_fill(ctl_slot_bucket(b, slot, id)) : -1;
+			sm->throttled_s = slot->throttled_s;
 		}
 	}
 	return 0;
@@ -275,7 +288,7 @@ static struct json_object *daemon_status_member_json(const struct status_member 
 	struct json_object *by_level = json_object_new_object();
 	struct json_object *totals = json_object_new_object();
 	struct json_object *fill = json_object_new_object();
-	struct json_object *iomax;
+	struct json_object *iomax, *await;
 	char majmin[32];
 
 	snprintf(majmin, sizeof(majmin), "%u:%u", iorate_dev_major(sm->dev), iorate_dev_minor(sm->dev));
@@ -328,6 +341,11 @@ static struct json_object *daemon_status_member_json(const struct status_member 
 			json_object_object_add(fill, daemon_status_limit_key(id),
 					       json_object_new_double(sm->fill[id]));
 	json_object_object_add(o, "bucket_fill", fill);
+	json_object_object_add(o, "throttled_s", json_object_new_double(sm->throttled_s));
+	await = json_object_new_object();
+	json_object_object_add(await, "read", json_object_new_double(sm->await_ms[IORATE_DIR_READ]));
+	json_object_object_add(await, "write", json_object_new_double(sm->await_ms[IORATE_DIR_WRITE]));
+	json_object_object_add(o, "await_ms", await);
 	return o;
 }
 

@@ -43,6 +43,12 @@ struct status_member {
 	/* level / size of each limit's bucket; < 0 where the group has no
 	 * such limit. Pooled members show the pool's bucket. */
 	double fill[POLICY_NR_LIMITS];
+	/* seconds the controller found it held back by io.max since it
+	 * became a member on this disk (ctl_slot.throttled_s) */
+	double throttled_s;
+	/* mean device-level completion latency over the window, ms, by
+	 * IORATE_DIR_READ / WRITE; 0 without completions */
+	double await_ms[2];
 };
 
 struct status_group {

@@ -130,8 +130,23 @@ int state_open(struct state *s, const char *state_dir)
 		return -ENOMEM;
 	}
 	f = fopen(s->file, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
+	if (!f) {
+		err = -errno;
+		if (err == -ENOENT)
+			return 0;
+		/* a file where the directory should be: nothing was saved
+		 * there, and enforcing beats refusing to start */
+		if (err == -ENOTDIR) {
+			log_warn("state dir %s is not a directory: a restart after a crash cannot restore io.max",
+				 state_dir);
+			return 0;
+		}
+		/* a state file we cannot read holds what io.max was before:
+		 * adopting the lines without it would lose those values */
+		log_error("state file %s: %s: not starting, the io.max it records could not be restored",
+			  s->file, strerror(-err));
+		return err;
+	}
 	if (fstat(fileno(f), &st) == 0 && st.st_size < (16 << 20)) {
 		text = calloc(1, st.st_size + 1);
 		if (text && fread(text, 1, st.st_size, f) != (size_t)st.st_size)
