@@ -177,18 +177,33 @@ int BPF_PROG(rq_complete, struct request *rq, int error, unsigned int nr_bytes)
 }
 
 /* Only cgroup v2 (the default hierarchy, id 0) carries io.max. */
-static __always_inline int post_cgroup_event(struct cgroup *cgrp, __u32 kind)
+static __always_inline int post_cgroup_event(struct cgroup *cgrp, const char *path, __u32 kind)
 {
 	struct iorate_event *ev;
+	long len = 0;
 
 	if (cgrp->root->hierarchy_id != 0)
 		return 0;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev)
+	if (!ev) {
+		/* the daemon rescans the tree when it sees this move */
+		stat_inc(IORATE_STAT_EVENTS_LOST);
 		return 0;
+	}
 	ev->kind = kind;
 	ev->pad = 0;
+	ev->pad2 = 0;
 	ev->cgroup_id = cgrp->kn->id;
+	ev->ts_ns = bpf_ktime_get_ns();
+	if (kind == IORATE_EVENT_CGROUP_MKDIR && path)
+		len = bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), path);
+	if (len <= 0) {
+		ev->path[0] = '\0';
+		len = 0;
+	} else {
+		len--;	/* the NUL */
+	}
+	ev->path_len = len;
 	bpf_ringbuf_submit(ev, 0);
 	return 0;
 }
@@ -196,11 +211,11 @@ static __always_inline int post_cgroup_event(struct cgroup *cgrp, __u32 kind)
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
-	return post_cgroup_event(cgrp, IORATE_EVENT_CGROUP_MKDIR);
+	return post_cgroup_event(cgrp, path, IORATE_EVENT_CGROUP_MKDIR);
 }
 
 SEC("tp_btf/cgroup_rmdir")
 int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
 {
-	return post_cgroup_event(cgrp, IORATE_EVENT_CGROUP_RMDIR);
+	return post_cgroup_event(cgrp, NULL, IORATE_EVENT_CGROUP_RMDIR);
 }

@@ -15,7 +15,8 @@
 #define IORATE_MAX_USAGE_ENTRIES	16384
 #define IORATE_MAX_MEMBERS		8192
 #define IORATE_MAX_BUCKETS		8192
-#define IORATE_EVENTS_RING_BYTES	(256 * 1024)
+#define IORATE_EVENTS_RING_BYTES	(1024 * 1024)
+#define IORATE_EVENT_PATH_MAX		512
 
 /* Where an I/O is counted. */
 enum iorate_level {
@@ -64,6 +65,7 @@ enum iorate_stat {
 	IORATE_STAT_USAGE_FULL = 0,	/* usage map full: an I/O was not counted */
 	IORATE_STAT_NO_CGROUP,		/* bio or request with no blkcg */
 	IORATE_STAT_NO_DISK,		/* request with no disk */
+	IORATE_STAT_EVENTS_LOST,	/* event ring full: a cgroup event was dropped */
 	IORATE_NR_STATS,
 };
 
@@ -78,6 +80,13 @@ struct iorate_event {
 	__u32 kind;
 	__u32 pad;
 	__u64 cgroup_id;
+	__u64 ts_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	/* mkdir: the cgroup's path from the hierarchy's root, as the
+	 * tracepoint gives it; path_len is the length read (a full buffer
+	 * means it may be cut: the reader then scans instead) */
+	__u32 path_len;
+	__u32 pad2;
+	char path[IORATE_EVENT_PATH_MAX];
 };
 
 static inline __u32 iorate_mkdev(__u32 major, __u32 minor)

@@ -11,8 +11,11 @@
 #include "disk.h"
 #include "log.h"
 
-/* The safety-net rescan of the cgroup tree. */
-#define DAEMON_SCAN_NS		1000000000ULL
+/* The safety-net rescan of the cgroup tree: cgroup events keep the
+ * members current, so this only catches what they cannot describe (a
+ * rename, a daemon in a cgroup namespace) without walking a large tree
+ * every second. */
+#define DAEMON_SCAN_NS		10000000000ULL
 /* io.max is rewritten only on a real change, and not often: every write
  * restarts blk-throttle's slice, and on 6.1 a line rewritten every 100 ms
  * stops throttling altogether after a few seconds (measured: 200 riops
@@ -21,6 +24,8 @@
 #define DAEMON_HYSTERESIS	0.04
 #define DAEMON_MIN_WRITE_NS	500000000ULL
 
+
+static void scan_members(struct daemon *d);
 
 static uint64_t now_ns(void)
 {
@@ -102,6 +107,9 @@ int daemon_init(struct daemon *d, const char *policy_path)
 	d->members = calloc(d->policy.nr_groups + 1, sizeof(*d->members));
 	if (!d->members)
 		return -ENOMEM;
+	/* before the first event: an event for a cgroup inside a member
+	 * must find that member */
+	scan_members(d);
 	log_info("enforcing %d group(s) from %s; cgroups under %s; tick %.0f ms; accounting %s",
 		 d->policy.nr_groups, policy_path, d->cgroot, d->policy.daemon.tick_ns / 1e6,
 		 d->policy.daemon.accounting == IORATE_LEVEL_DEVICE ? "device" : "bio");
@@ -435,6 +443,20 @@ static void restore_entry(struct daemon *d, struct state_entry *e)
 		log_warn("%s/io.max: restoring: %s", dir, strerror(-err));
 }
 
+/* A disk that went away (unplugged, null_blk powered off) keeps its
+ * bindings until a scan or reload sees it gone; its io.max lines go now,
+ * so that nothing retries a write to it, and a disk that comes back under
+ * the same numbers starts from what its io.max holds then. */
+static bool disk_present(uint32_t dev)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", iorate_dev_major(dev),
+		 iorate_dev_minor(dev));
+	return stat(path, &st) == 0;
+}
+
 static void apply(struct daemon *d)
 {
 	bool dropped = false;
@@ -445,6 +467,8 @@ static void apply(struct daemon *d)
 	for (int i = 0; i < d->nr_bindings; i++) {
 		struct ctl_binding *b = &d->bindings[i].ctl;
 
+		if (!disk_present(b->dev))
+			continue;
 		for (int s = 0; s < b->nr_slots; s++) {
 			const char *path = member_path(d, d->bindings[i].group, b->slots[s].cgroup_id);
 			struct state_entry *e;
@@ -484,6 +508,9 @@ static void apply(struct daemon *d)
 			i++;
 			continue;
 		}
+		if (!disk_present(e->dev))
+			log_warn("%s: disk %u:%u is gone; its io.max line is dropped", e->cgroup,
+				 iorate_dev_major(e->dev), iorate_dev_minor(e->dev));
 		restore_entry(d, e);
 		state_remove(&d->state, e);
 		dropped = true;
@@ -492,19 +519,48 @@ static void apply(struct daemon *d)
 		state_save(&d->state);
 }
 
+/* Events are applied one by one while the ring drains; a batch that the
+ * paths cannot describe (a path cut at the buffer, a failed allocation)
+ * ends in one full scan instead. */
 struct event_batch {
-	bool changed;
-	uint64_t gone[64];
-	int nr_gone;
+	struct daemon *d;
+	uint64_t oldest_mkdir_ns;
+	int applied;
+	bool rescan;
 };
+
+/* The tracepoint's path is from the hierarchy's root; ours from the mount.
+ * They agree unless the daemon runs in a cgroup namespace or the mount is
+ * not the root: then the inode at cgroot + path is not the new cgroup. */
+static bool event_path_usable(struct daemon *d, const struct iorate_event *ev)
+{
+	char dir[sizeof(d->cgroot) + IORATE_EVENT_PATH_MAX];
+	struct stat st;
+
+	if (!ev->path_len || ev->path_len >= IORATE_EVENT_PATH_MAX - 1 || ev->path[0] != '/')
+		return false;
+	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, ev->path);
+	return !stat(dir, &st) && st.st_ino == ev->cgroup_id;
+}
 
 static void collect_event(void *ctx, const struct iorate_event *ev)
 {
 	struct event_batch *batch = ctx;
+	struct daemon *d = batch->d;
 
-	batch->changed = true;
-	if (ev->kind == IORATE_EVENT_CGROUP_RMDIR && batch->nr_gone < 64)
-		batch->gone[batch->nr_gone++] = ev->cgroup_id;
+	batch->applied++;
+	if (ev->kind == IORATE_EVENT_CGROUP_RMDIR) {
+		meter_forget_cgroup(d->meter, ev->cgroup_id);
+		members_remove_cgroup(d->members, d->policy.nr_groups, ev->cgroup_id);
+		return;
+	}
+	if (!batch->oldest_mkdir_ns || ev->ts_ns < batch->oldest_mkdir_ns)
+		batch->oldest_mkdir_ns = ev->ts_ns;
+	if (batch->rescan)
+		return;
+	if (!event_path_usable(d, ev) ||
+	    members_add_cgroup(&d->policy, d->members, ev->path, ev->cgroup_id))
+		batch->rescan = true;
 }
 
 int daemon_events_fd(struct daemon *d)
@@ -513,25 +569,41 @@ int daemon_events_fd(struct daemon *d)
 }
 
 /*
- * cgroup mkdir/rmdir, posted by BPF: a new member gets its io.max now (its
- * slot starts from the static limits), not at the next safety-net scan;
- * a removed cgroup's meter entries are freed.
+ * cgroup mkdir/rmdir, posted by BPF with the new cgroup's path: a new
+ * member gets its io.max now (its slot starts from the static limits),
+ * found from its own path, not from a walk of the whole tree; a removed
+ * cgroup's meter entries are freed. Lost events (ring full) fall back to
+ * a scan.
  */
 int daemon_handle_events(struct daemon *d)
 {
-	struct event_batch batch = {};
+	struct event_batch batch = { .d = d };
+	uint64_t stats[IORATE_NR_STATS], done_ns;
 
 	meter_drain_events(d->meter, collect_event, &batch);
-	if (!batch.changed)
+	meter_read_stats(d->meter, stats);
+	if (stats[IORATE_STAT_EVENTS_LOST] != d->events_lost) {
+		log_warn("cgroup event ring overflowed (%llu events lost in all); rescanning",
+			 (unsigned long long)stats[IORATE_STAT_EVENTS_LOST]);
+		d->events_lost = stats[IORATE_STAT_EVENTS_LOST];
+		batch.rescan = true;
+	}
+	if (!batch.applied && !batch.rescan)
 		return 0;
-	log_debug("cgroup events: rescanning (%d removed)", batch.nr_gone);
-	for (int i = 0; i < batch.nr_gone; i++)
-		meter_forget_cgroup(d->meter, batch.gone[i]);
-	scan_members(d);
+	if (batch.rescan)
+		scan_members(d);
 	sync_bindings(d);
 	prune_bindings(d);
 	apply(d);
-	d->events_handled++;
+	d->events_handled += batch.applied;
+	if (batch.oldest_mkdir_ns) {
+		done_ns = now_ns();
+		d->reaction_last_ns = done_ns > batch.oldest_mkdir_ns ? done_ns - batch.oldest_mkdir_ns : 0;
+		if (d->reaction_last_ns > d->reaction_max_ns)
+			d->reaction_max_ns = d->reaction_last_ns;
+		log_debug("cgroup events: %d%s; mkdir -> io.max applied in %.2f ms", batch.applied,
+			  batch.rescan ? " (rescanned)" : "", d->reaction_last_ns / 1e6);
+	}
 	return 0;
 }
 

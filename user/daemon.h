@@ -37,6 +37,10 @@ struct daemon {
 	uint64_t iomax_errors;
 	uint64_t bypass_repairs;
 	uint64_t events_handled;
+	uint64_t events_lost;		/* the BPF counter when last seen */
+	/* cgroup mkdir (BPF timestamp) to its io.max written: the last
+	 * batch's and the worst */
+	uint64_t reaction_last_ns, reaction_max_ns;
 };
 
 int daemon_init(struct daemon *d, const char *policy_path);

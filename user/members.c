@@ -219,3 +219,87 @@ int members_owner(const struct group_members *gm, uint64_t id)
 	hit = bsearch(&key, gm->owners, gm->nr_owners, sizeof(key), owner_cmp);
 	return hit ? hit->member : -1;
 }
+
+static int owner_insert(struct group_members *gm, uint64_t id, int member)
+{
+	struct member_owner *o = realloc(gm->owners, (gm->nr_owners + 1) * sizeof(*o));
+	int at = 0;
+
+	if (!o)
+		return -ENOMEM;
+	gm->owners = o;
+	while (at < gm->nr_owners && o[at].id < id)
+		at++;
+	if (at < gm->nr_owners && o[at].id == id)
+		return 0;
+	memmove(&o[at + 1], &o[at], (gm->nr_owners - at) * sizeof(*o));
+	o[at].id = id;
+	o[at].member = member;
+	gm->nr_owners++;
+	return 0;
+}
+
+/* Whether path lies inside the member at dir: equal, or below it. */
+static bool path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+int members_add_cgroup(const struct policy *policy, struct group_members *gm, const char *path,
+		       uint64_t id)
+{
+	for (int g = 0; g < policy->nr_groups; g++) {
+		struct group_members *m = &gm[g];
+		int owner = -1, cap = m->nr, err;
+
+		if (members_owner(m, id) >= 0)
+			continue;
+		for (int i = 0; i < m->nr && owner < 0; i++)
+			if (path_within(path, m->members[i].path))
+				owner = i;
+		if (owner < 0) {
+			if (!members_match(&policy->groups[g], path))
+				continue;
+			/* the array's real capacity is not kept after a scan:
+			 * calling it full makes push_member realloc, always safe */
+			err = push_member(m, &cap, path, id);
+			if (err)
+				return err;
+			owner = m->nr - 1;
+		}
+		err = owner_insert(m, id, owner);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void members_remove_cgroup(struct group_members *gm, int nr_groups, uint64_t id)
+{
+	for (int g = 0; g < nr_groups; g++) {
+		struct group_members *m = &gm[g];
+		int at, member = -1;
+
+		for (at = 0; at < m->nr_owners && m->owners[at].id != id; at++)
+			;
+		if (at == m->nr_owners)
+			continue;
+		memmove(&m->owners[at], &m->owners[at + 1], (m->nr_owners - at - 1) * sizeof(*m->owners));
+		m->nr_owners--;
+		for (int i = 0; i < m->nr; i++)
+			if (m->members[i].id == id)
+				member = i;
+		if (member < 0)
+			continue;
+		/* cgroupfs removes children first: nothing else points here */
+		free(m->members[member].path);
+		memmove(&m->members[member], &m->members[member + 1],
+			(m->nr - member - 1) * sizeof(*m->members));
+		m->nr--;
+		for (int o = 0; o < m->nr_owners; o++)
+			if (m->owners[o].member > member)
+				m->owners[o].member--;
+	}
+}

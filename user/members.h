@@ -40,6 +40,13 @@ struct group_members {
  * policy->nr_groups entries. */
 int members_scan(const char *root, const struct policy *policy, struct group_members *out);
 void members_free(struct group_members *gm, int nr_groups);
+/* One cgroup created (path below the root, its id): joins, in every group,
+ * the member it lies inside, or becomes a member where a match selects it.
+ * What a full scan would find, at the cost of one path. */
+int members_add_cgroup(const struct policy *policy, struct group_members *gm, const char *path,
+		       uint64_t id);
+/* One cgroup removed: out of every group, as member or descendant. */
+void members_remove_cgroup(struct group_members *gm, int nr_groups, uint64_t id);
 /* Member index owning cgroup id in one group, or -1. */
 int members_owner(const struct group_members *gm, uint64_t id);
 /* The guest name of a libvirt VM's cgroup, from its last path component:
