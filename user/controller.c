@@ -30,7 +30,7 @@
 /* A tick counts as throttled when the rate io.max counts reaches this
  * share of the io.max in force (blk-throttle delivers a little less than
  * its limit, see CTL_TRIM_*). */
-#define CTL_THROTTLED_SHARE	0.95
+#define CTL_THROTTLED_SHARE	0.9
 
 static int limit_kind(int id) { return id / 3; }
 /* 0 total, 1 read, 2 write */

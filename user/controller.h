@@ -42,7 +42,7 @@ struct ctl_slot {
 	double trim[CTL_NR_KINDS][CTL_NR_DIRS];	/* learnt io.max correction, 1 = none */
 	uint64_t iomax[CTL_NR_KINDS][CTL_NR_DIRS];	/* out: 0 = unlimited */
 	/* Seconds of ticks in which the member was held back: in some
-	 * direction, what io.max counts reached 95% of the io.max the
+	 * direction, what io.max counts reached 90% of the io.max the
 	 * previous tick set (docs/status.md, "throttled_s"). */
 	double throttled_s;
 	bool seen;		/* still a member (daemon's mark and sweep) */

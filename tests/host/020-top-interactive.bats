@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # iorate top on a terminal (curses), driven through tmux: it shows the
-# rows, its keys change the view, q quits cleanly.
+# rows, its keys change the view, it fits 80x24 and follows a resize, q
+# quits cleanly. No daemon here (--socket names none): top falls back to
+# its own meter and says so. tests/vm/035-top.bats covers the daemon.
 
 load helpers
 
@@ -20,11 +22,35 @@ teardown() {
 }
 
 screen() { tmux -L "$TMUX_SOCK" capture-pane -p; }
+keys() { tmux -L "$TMUX_SOCK" send-keys "$@"; }
 
-# wait_screen PATTERN: until the screen shows it (5 s)
+# start_top WIDTH HEIGHT [ARGS...]: iorate top in a tmux pane of that size
+start_top_tmux() {
+	local w=$1 h=$2; shift 2
+	tmux -L "$TMUX_SOCK" new-session -d -x "$w" -y "$h" \
+		"'$IORATE' top -d 0.5 --socket '$BATS_TEST_TMPDIR/none.sock' $* 2>'$BATS_TEST_TMPDIR/err'; echo exited \$? > '$BATS_TEST_TMPDIR/rc'; sleep 30"
+}
+
+quit_top() {
+	keys q
+	for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/rc" ] && break; sleep 0.1; done
+	[ "$(cat "$BATS_TEST_TMPDIR/rc")" = "exited 0" ]
+}
+
+# writes to the loop device in the background, for about 8 s
+load_loop() {
+	(
+		end=$((SECONDS + 8))
+		while [ $SECONDS -lt $end ]; do
+			dd if=/dev/zero of="$LOOP" bs=4k count=4000 oflag=direct status=none
+		done
+	) 3>&- &
+}
+
+# wait_screen REGEX: until the screen shows it (5 s)
 wait_screen() {
 	for _ in $(seq 50); do
-		screen | grep -q -- "$1" && return 0
+		screen | grep -qE -- "$1" && return 0
 		sleep 0.1
 	done
 	echo "screen never showed '$1':" >&2
@@ -33,10 +59,10 @@ wait_screen() {
 }
 
 @test "interactive top: rows, keys for level, sort and idle rows, q quits" {
-	tmux -L "$TMUX_SOCK" new-session -d -x 150 -y 30 \
-		"'$IORATE' top -d 0.5 2>'$BATS_TEST_TMPDIR/err'; echo exited \$? > '$BATS_TEST_TMPDIR/rc'; sleep 30"
+	start_top_tmux 150 30
 	wait_screen "level device"
 	wait_screen "CGROUP"
+	wait_screen "NO DAEMON: observe-only"
 	grep -q attached "$BATS_TEST_TMPDIR/err"
 	# keep writing while the screen is read: rates are per 0.5 s window
 	dd if=/dev/zero of="$LOOP" bs=4k count=20000 oflag=direct status=none &
@@ -53,4 +79,86 @@ wait_screen() {
 	tmux -L "$TMUX_SOCK" send-keys q
 	for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/rc" ] && break; sleep 0.1; done
 	[ "$(cat "$BATS_TEST_TMPDIR/rc")" = "exited 0" ]
+}
+
+@test "interactive top: sort < >, disk filter, group view, pause, help" {
+	start_top_tmux 150 30
+	wait_screen "CGROUP"
+	load_loop
+	wait_screen " $LOOPNAME "
+	# > and s go to the next sort, < back; the limit columns need a daemon
+	keys '>'
+	wait_screen "sort reads"
+	keys s
+	wait_screen "sort writes"
+	keys '<' '<'
+	wait_screen "sort ops"
+	keys '<'
+	wait_screen "sort name"
+	keys '<'
+	wait_screen "sort await"
+	keys '>' '>'
+	wait_screen "sort ops"
+	# d: one disk after the other, then all again
+	for _ in $(seq 20); do
+		screen | grep -q "disk $LOOPNAME" && break
+		keys d
+		sleep 0.2
+	done
+	wait_screen "disk $LOOPNAME"
+	# only that disk's rows (and its header line)
+	[ -z "$(screen | sed '1,/^CGROUP/d' | awk 'NF' | grep -v " $LOOPNAME ")" ]
+	for _ in $(seq 20); do
+		screen | grep -q "disk all" && break
+		keys d
+		sleep 0.2
+	done
+	wait_screen "disk all"
+	# g: no groups without a daemon
+	keys g
+	wait_screen "no groups without a daemon"
+	keys g
+	wait_screen " $LOOPNAME "
+	# p: the screen stays as it is until p again
+	keys p
+	wait_screen "PAUSED"
+	before=$(screen | sed 1d)
+	sleep 1.2
+	[ "$(screen | sed 1d)" = "$before" ]
+	keys p
+	for _ in $(seq 30); do
+		screen | grep -q PAUSED || break
+		sleep 0.1
+	done
+	! screen | grep -q PAUSED
+	# h: the help, any key back
+	keys h
+	wait_screen "iorate top: keys"
+	wait_screen "g +group view"
+	keys x
+	wait_screen "^CGROUP"
+	wait
+	quit_top
+}
+
+@test "interactive top at 80x24: nothing wraps, it follows a resize" {
+	start_top_tmux 80 24
+	wait_screen "CGROUP"
+	load_loop
+	wait_screen " $LOOPNAME "
+	screen
+	[ "$(screen | awk 'length > 80' | wc -l)" = 0 ]
+	[ "$(screen | wc -l)" -le 24 ]
+	screen | grep -qE '^CGROUP +DEVICE +r/s +w/s +rMB/s +wMB/s +AWAIT'
+	# wider: the cgroup column grows (SIGWINCH, KEY_RESIZE)
+	tmux -L "$TMUX_SOCK" resize-window -x 130 -y 30
+	wait_screen '^CGROUP {40,}DEVICE'
+	tmux -L "$TMUX_SOCK" resize-window -x 80 -y 24
+	wait_screen '^CGROUP {20,39}DEVICE'
+	[ "$(screen | awk 'length > 80' | wc -l)" = 0 ]
+	# narrower than 80: the least useful columns go first
+	tmux -L "$TMUX_SOCK" resize-window -x 60 -y 20
+	wait_screen '^CGROUP +DEVICE +r/s +w/s *$'
+	wait
+	quit_top
 }

@@ -43,8 +43,11 @@ _iorate()
 			return ;;
 		-n | --iterations | -d | --delay)
 			return ;;
+		-s | --socket)
+			_filedir
+			return ;;
 		esac
-		COMPREPLY=($(compgen -W '--batch --iterations --delay --json --level --all --help' -- "$cur"))
+		COMPREPLY=($(compgen -W '--batch --iterations --delay --json --level --all --socket --help' -- "$cur"))
 		;;
 	status)
 		case $prev in

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * What iorate top shows that is pure logic: the controller's throttled
+ * time (docs/status.md, throttled_s), and top's group view and row
+ * selection over a sample.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "controller.h"
+#include "test.h"
+#include "top.h"
+
+/* One member against io.max on a simulated disk: it does min(want,
+ * io.max) per second. Returns its throttled_s after secs at 100 ms. */
+static double throttled_after(double want, double secs)
+{
+	static struct policy_device any = { .any = true, .spec = "*" };
+	struct policy_group g = { .name = "t", .devices = &any, .nr_devices = 1 };
+	struct ctl_binding b;
+	double out;
+
+	g.limits[POLICY_IOPS_TOTAL].avg = 400;
+	ctl_binding_init(&b, &g, 1);
+	for (int t = 0; t < (int)(secs * 10); t++) {
+		struct ctl_slot *s = ctl_binding_slot(&b, 1, true);
+		uint64_t lim = s->iomax[CTL_IOPS][CTL_WRITE];
+		double ops = fmin(want, lim ? lim : INFINITY) * 0.1;
+
+		memset(&s->dev, 0, sizeof(s->dev));
+		memset(&s->thr, 0, sizeof(s->thr));
+		s->thr.ops[CTL_WRITE] = s->dev.ops[CTL_WRITE] = ops;
+		s->thr.bytes[CTL_WRITE] = s->dev.bytes[CTL_WRITE] = ops * 4096;
+		ctl_binding_tick(&b, 0.1);
+	}
+	out = b.slots[0].throttled_s;
+	ctl_binding_free(&b);
+	return out;
+}
+
+TEST(controller_throttled_time_counts_held_members_only)
+{
+	double held = throttled_after(5000, 10), free_run = throttled_after(100, 10);
+
+	/* flat out against 400: held nearly all the time */
+	if (!ASSERT_TRUE(held >= 8 && held <= 10.01))
+		fprintf(stderr, "    held member: %.1f s of 10\n", held);
+	/* a quarter of the limit: never held */
+	if (!ASSERT_TRUE(free_run == 0))
+		fprintf(stderr, "    member below its limit: %.1f s of 10\n", free_run);
+}
+
+static struct top_row member(const char *name, int group, const char *dev, double w_s,
+			     double pct, double await_ms)
+{
+	struct top_row r = { .group = group, .limit = 400, .pct = pct, .fill = 0.5,
+			     .throttled_s = 1, .await_ms = await_ms, .members = 1 };
+
+	r.name = strdup(name);
+	snprintf(r.device, sizeof(r.device), "%s", dev);
+	for (int l = 0; l < IORATE_NR_LEVELS; l++)
+		r.ops_s[l][IORATE_DIR_WRITE] = w_s;
+	r.acct_ops_s[IORATE_DIR_WRITE] = w_s;
+	r.await_ops = w_s;
+	return r;
+}
+
+TEST(top_group_view_sums_members_per_group_and_disk)
+{
+	struct top_group groups[2] = {
+		{ .name = "each", .limit[POLICY_IOPS_TOTAL] = 400 },
+		{ .name = "pool", .pooled = true, .limit[POLICY_IOPS_TOTAL] = 400 },
+	};
+	struct top_row rows[4] = {
+		member("/a", 0, "sdb", 300, 75, 1),
+		member("/b", 0, "sdb", 100, 25, 3),
+		member("/c", 1, "sdb", 100, 25, 2),
+		member("/d", 1, "sdb", 100, 25, 2),
+	};
+	struct top_sample s = { .daemon = true, .groups = groups, .nr_groups = 2,
+				.rows = rows, .nr_rows = 4 };
+	struct top_opts o = { .level = IORATE_LEVEL_DEVICE, .groups = true };
+	struct top_row *g, *shown[4];
+	size_t nr, n;
+
+	ASSERT_EQ(top_group_rows(&s, &g, &nr), 0);
+	ASSERT_EQ((int)nr, 2);
+	ASSERT_TRUE(!strcmp(g[0].name, "each") && !strcmp(g[1].name, "pool"));
+	ASSERT_NEAR(g[0].ops_s[IORATE_LEVEL_DEVICE][IORATE_DIR_WRITE], 400, 1e-9);
+	/* each: every member has the whole limit, the busiest shows */
+	ASSERT_NEAR(g[0].pct, 75, 1e-9);
+	/* pooled: the sum's use of the pool */
+	ASSERT_NEAR(g[1].pct, 50, 1e-9);
+	/* latency weighted by completions */
+	ASSERT_NEAR(g[0].await_ms, 1.5, 1e-9);
+	ASSERT_EQ(g[0].members, 2);
+	ASSERT_TRUE(!strcmp(g[0].iomax, "2 members"));
+
+	o.sort = TOP_SORT_PCT;
+	n = top_select(&o, g, nr, shown);
+	ASSERT_EQ((int)n, 2);
+	ASSERT_TRUE(shown[0] == &g[0]);
+	/* the disk filter */
+	snprintf(o.device, sizeof(o.device), "sdc");
+	ASSERT_EQ((int)top_select(&o, g, nr, shown), 0);
+
+	for (size_t i = 0; i < nr; i++)
+		free(g[i].name);
+	free(g);
+	for (int i = 0; i < 4; i++)
+		free(rows[i].name);
+}
+
+TEST(top_select_hides_idle_members_and_sorts)
+{
+	struct top_row rows[3] = {
+		member("/idle", -1, "sdb", 0, -1, -1),
+		member("/slow", -1, "sdb", 10, -1, 9),
+		member("/busy", -1, "sdb", 500, -1, 1),
+	};
+	struct top_opts o = { .level = IORATE_LEVEL_DEVICE };
+	struct top_row *shown[3];
+
+	ASSERT_EQ((int)top_select(&o, rows, 3, shown), 2);
+	ASSERT_TRUE(shown[0] == &rows[2]);
+	o.sort = TOP_SORT_AWAIT;
+	o.all = true;
+	ASSERT_EQ((int)top_select(&o, rows, 3, shown), 3);
+	ASSERT_TRUE(shown[0] == &rows[1]);
+	o.sort = TOP_SORT_NAME;
+	top_select(&o, rows, 3, shown);
+	ASSERT_TRUE(shown[0] == &rows[2] && shown[2] == &rows[1]);
+	for (int i = 0; i < 3; i++)
+		free(rows[i].name);
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * iorate top, split by job: top_source.c takes samples (the daemon's status
+ * over its control socket, or top's own observe-only meter, and the host's
+ * /proc/diskstats), top_view.c draws them with curses and takes keys,
+ * cmd_top.c parses options, prints batch output and runs the loop.
+ */
+#ifndef IORATE_TOP_H
+#define IORATE_TOP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cgroupfs.h"
+#include "iorate.h"
+#include "meter.h"
+#include "policy.h"
+#include "usage.h"
+
+enum top_sort {
+	TOP_SORT_OPS, TOP_SORT_READ, TOP_SORT_WRITE, TOP_SORT_RBYTES, TOP_SORT_WBYTES,
+	TOP_SORT_PCT, TOP_SORT_FILL, TOP_SORT_THROTTLED, TOP_SORT_AWAIT, TOP_SORT_NAME,
+	TOP_NR_SORTS
+};
+
+struct top_opts {
+	double delay_s;
+	long iterations;	/* 0 = forever */
+	bool batch;
+	bool json;
+	bool all;		/* rows without I/O in the interval too */
+	int level;
+	const char *socket;	/* the daemon's control socket */
+	/* the interactive view's */
+	enum top_sort sort;	/* batch sorts by ops */
+	bool groups;		/* group view: one row per group and disk */
+	bool paused;
+	bool help;
+	char device[32];	/* filter: only this disk, "" all */
+};
+
+/* A policy group as the daemon reports it. */
+struct top_group {
+	char *name;
+	bool pooled;
+	uint64_t limit[POLICY_NR_LIMITS];	/* avg per second, 0 unset */
+};
+
+/* One member cgroup on one disk (or, in the group view, one group on one
+ * disk). Unknown values are < 0. */
+struct top_row {
+	char *name;		/* cgroup path, or group name */
+	int group;		/* index into top_sample.groups, -1 none (meter) */
+	char device[32];
+	uint64_t cgroup_id;
+	double ops_s[IORATE_NR_LEVELS][2];	/* by IORATE_DIR_READ / WRITE */
+	double bytes_s[IORATE_NR_LEVELS][2];
+	double acct_ops_s[2], acct_bytes_s[2];	/* at the daemon's accounting level */
+	double await_ms;	/* mean completion latency, reads and writes */
+	double await_ops;	/* completions it is the mean of (for sums) */
+	double limit;		/* the most used limit: avg per second, 0 none */
+	bool limit_bytes;	/* ... a bps limit (else iops) */
+	double pct;		/* use of that limit, percent */
+	double fill;		/* fullest bucket, 0..1 and above; < 0 none */
+	double throttled_s;	/* < 0 unknown */
+	char iomax[48];		/* the io.max line in force, "-" none */
+	int members;		/* group view: members summed */
+	double sort_key;
+};
+
+/* Host-wide, per whole disk, from /proc/diskstats: what iostat says. */
+struct top_disk {
+	char name[32];
+	uint64_t rd, wr, rsect, wsect, rms, wms, io_ms;	/* cumulative */
+	double r_s, w_s, rmb_s, wmb_s, await_ms, util;	/* over the interval */
+	bool active;		/* I/O in the interval */
+};
+
+struct top_sample {
+	bool daemon;		/* from the daemon; else from top's meter */
+	char error[160];	/* why not the daemon (header), "" none */
+	double interval_s;	/* what the rates are over */
+	/* the daemon's state */
+	int pid;
+	char policy[256];
+	char accounting[8];
+	double tick_ms, uptime_s;
+	uint64_t ticks, iomax_writes, iomax_errors;
+	struct top_group *groups;
+	int nr_groups;
+	struct top_row *rows;
+	size_t nr_rows;
+	struct top_disk *disks;
+	size_t nr_disks;
+};
+
+/* Where samples come from: the daemon, or the meter when none answers. */
+struct top_source {
+	const char *socket;
+	struct meter *meter;	/* open while there is no daemon */
+	struct usage_table prev, cur;
+	struct cgroup_names *names;
+	struct top_disk *disks;	/* the last /proc/diskstats reading */
+	size_t nr_disks;
+	uint64_t disks_ns;
+	bool quiet;		/* the screen is on: no log lines */
+};
+
+int top_source_open(struct top_source *src, const char *socket);
+void top_source_close(struct top_source *src);
+/* A new sample into *s (the old one freed): the daemon's, or, when none
+ * answers, the meter's (opened then; the first meter sample has no rates).
+ * A daemon that only answers late keeps its last sample, with s->error
+ * saying so; a daemon that starts answering closes the meter. */
+int top_source_sample(struct top_source *src, struct top_sample *s);
+void top_sample_free(struct top_sample *s);
+
+/* The group view of s's member rows: one row per group and disk
+ * (top_sample_free frees them as rows). */
+int top_group_rows(const struct top_sample *s, struct top_row **rows, size_t *nr);
+/* Rows of s shown under o (filter, idle rows), sorted; pointers into rows. */
+size_t top_select(const struct top_opts *o, struct top_row *rows, size_t nr,
+		  struct top_row **out);
+const char *top_sort_name(enum top_sort sort);
+
+/* the curses view */
+void top_view_start(void);
+void top_view_stop(void);
+void top_view_draw(struct top_opts *o, const struct top_sample *s);
+/* Wait until until_ms taking keys: 1 when the view must be drawn again
+ * from the same sample at once, 0 at the time, -1 to quit. */
+int top_view_wait(struct top_opts *o, const struct top_sample *s, uint64_t until_ms);
+uint64_t top_now_ms(void);
+/* set by SIGINT / SIGTERM (cmd_top.c) */
+extern volatile sig_atomic_t top_exiting;
+
+#endif

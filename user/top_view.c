@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * iorate top's screen (curses): a header with the daemon's state and the
+ * host's per-disk totals, then one row per member (or group) and disk.
+ * Columns that do not fit the terminal are dropped, least useful first, so
+ * that 80x24 still shows rates, the limit and its use. erase() + refresh()
+ * only rewrite the cells that changed: no flicker.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <curses.h>
+#include "top.h"
+
+enum top_col {
+	COL_NAME, COL_GROUP, COL_DEVICE, COL_RIOPS, COL_WIOPS, COL_RMB, COL_WMB, COL_LIMIT,
+	COL_PCT, COL_FILL, COL_THROT, COL_AWAIT, COL_IOMAX, TOP_NR_COLS
+};
+
+static const struct top_col_def {
+	const char *title;
+	int width;		/* without the space before it */
+	bool left;		/* left-aligned text */
+	bool daemon;		/* only with a daemon */
+	int drop;		/* dropped when short of room: highest first, 0 never */
+	int sort;		/* the sort it shows, -1 none */
+} top_cols[TOP_NR_COLS] = {
+	[COL_NAME] = { "CGROUP", 12, true, false, 0, TOP_SORT_NAME },
+	[COL_GROUP] = { "GROUP", 10, true, true, 8, -1 },
+	[COL_DEVICE] = { "DEVICE", 7, true, false, 0, -1 },
+	[COL_RIOPS] = { "r/s", 7, false, false, 0, TOP_SORT_READ },
+	[COL_WIOPS] = { "w/s", 7, false, false, 0, TOP_SORT_WRITE },
+	[COL_RMB] = { "rMB/s", 6, false, false, 3, TOP_SORT_RBYTES },
+	[COL_WMB] = { "wMB/s", 6, false, false, 2, TOP_SORT_WBYTES },
+	[COL_LIMIT] = { "LIMIT", 6, false, true, 0, -1 },
+	[COL_PCT] = { "%LIM", 4, false, true, 0, TOP_SORT_PCT },
+	[COL_FILL] = { "FILL", 4, false, true, 4, TOP_SORT_FILL },
+	[COL_THROT] = { "THROT", 6, false, true, 6, TOP_SORT_THROTTLED },
+	[COL_AWAIT] = { "AWAIT", 6, false, false, 5, TOP_SORT_AWAIT },
+	[COL_IOMAX] = { "IO.MAX", 22, true, true, 7, -1 },
+};
+
+#define TOP_NAME_MAX	48	/* wider names take what is left, up to this */
+
+struct top_layout {
+	bool on[TOP_NR_COLS];
+	int name_width;
+};
+
+void top_view_start(void)
+{
+	initscr();
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+}
+
+void top_view_stop(void)
+{
+	endwin();
+}
+
+/* One line at y, cut at the screen's width (never wrapped). */
+static void top_line(int y, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (y >= LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	mvaddnstr(y, 0, buf, COLS);
+}
+
+static void top_layout(const struct top_opts *o, const struct top_sample *s, struct top_layout *lay)
+{
+	int used = 0;
+
+	for (int c = 0; c < TOP_NR_COLS; c++) {
+		lay->on[c] = !top_cols[c].daemon || s->daemon;
+		if (c == COL_GROUP && o->groups)
+			lay->on[c] = false;	/* the name is the group */
+		if (lay->on[c])
+			used += c == COL_NAME ? top_cols[c].width : top_cols[c].width + 1;
+	}
+	/* drop the highest-ranked column until it fits */
+	while (used > COLS) {
+		int worst = -1;
+
+		for (int c = 0; c < TOP_NR_COLS; c++)
+			if (lay->on[c] && top_cols[c].drop &&
+			    (worst < 0 || top_cols[c].drop > top_cols[worst].drop))
+				worst = c;
+		if (worst < 0)
+			break;
+		lay->on[worst] = false;
+		used -= top_cols[worst].width + 1;
+	}
+	lay->name_width = top_cols[COL_NAME].width + (COLS > used ? COLS - used : 0);
+	if (lay->name_width > TOP_NAME_MAX)
+		lay->name_width = TOP_NAME_MAX;
+}
+
+/* Sorts that can be seen: ops (no column of its own), and those whose
+ * column is on. */
+static bool top_sort_shown(const struct top_opts *o, const struct top_sample *s, int sort)
+{
+	struct top_layout lay;
+
+	if (sort == TOP_SORT_OPS)
+		return true;
+	top_layout(o, s, &lay);
+	for (int c = 0; c < TOP_NR_COLS; c++)
+		if (top_cols[c].sort == sort)
+			return lay.on[c];
+	return false;
+}
+
+static void top_amount(char *buf, size_t len, double v, bool bytes)
+{
+	if (!bytes)
+		snprintf(buf, len, v >= 100000 ? "%.0fk" : "%.0f", v >= 100000 ? v / 1000 : v);
+	else if (v >= 1073741824)
+		snprintf(buf, len, "%.4gG", v / 1073741824);
+	else if (v >= 1048576)
+		snprintf(buf, len, "%.4gM", v / 1048576);
+	else
+		snprintf(buf, len, "%.4gK", v / 1024);
+}
+
+static void top_cell(char *buf, size_t len, int c, const struct top_opts *o, const struct top_row *r)
+{
+	const double *ops = r->ops_s[o->level], *bytes = r->bytes_s[o->level];
+
+	switch (c) {
+	case COL_RIOPS: snprintf(buf, len, "%.1f", ops[0]); break;
+	case COL_WIOPS: snprintf(buf, len, "%.1f", ops[1]); break;
+	case COL_RMB: snprintf(buf, len, "%.2f", bytes[0] / 1048576); break;
+	case COL_WMB: snprintf(buf, len, "%.2f", bytes[1] / 1048576); break;
+	case COL_LIMIT:
+		if (r->limit > 0)
+			top_amount(buf, len, r->limit, r->limit_bytes);
+		else
+			snprintf(buf, len, "-");
+		break;
+	case COL_PCT:
+		if (r->pct >= 0)
+			snprintf(buf, len, "%.0f", fmin(r->pct, 999));
+		else
+			snprintf(buf, len, "-");
+		break;
+	case COL_FILL:
+		if (r->fill >= 0)
+			snprintf(buf, len, "%.0f%%", fmin(r->fill * 100, 999));
+		else
+			snprintf(buf, len, "-");
+		break;
+	case COL_THROT:
+		if (r->throttled_s < 0)
+			snprintf(buf, len, "-");
+		else if (r->throttled_s < 10000)
+			snprintf(buf, len, "%.1fs", r->throttled_s);
+		else
+			snprintf(buf, len, "%.0fh", r->throttled_s / 3600);
+		break;
+	case COL_AWAIT:
+		if (r->await_ms >= 0)
+			snprintf(buf, len, r->await_ms < 100 ? "%.2f" : "%.0f", r->await_ms);
+		else
+			snprintf(buf, len, "-");
+		break;
+	case COL_IOMAX: snprintf(buf, len, "%s", r->iomax); break;
+	default: buf[0] = '\0'; break;
+	}
+}
+
+static void top_draw_help(void)
+{
+	static const char *const lines[] = {
+		"iorate top: keys",
+		"",
+		"  q        quit",
+		"  h        this help (any key goes back)",
+		"  < >      sort by the column on the left / right (or arrow keys)",
+		"  s        the next sort (as >)",
+		"  g        group view (one row per group and disk) / member view",
+		"  d        show one disk, the next one, ... then all again",
+		"  p        pause: keep the screen, take no samples (or space)",
+		"  l        device level (requests issued, iostat) / bio level (io.max)",
+		"  a        show or hide rows without I/O",
+		"  + -      double / halve the delay between samples",
+		"",
+		"Columns: r/s w/s rMB/s wMB/s over the last window; LIMIT the group's",
+		"limit used most (iops, or bytes/s with K/M/G) and %LIM its use; FILL",
+		"the fullest burst bucket; THROT the time io.max held the member back",
+		"(docs/status.md); AWAIT mean completion latency in ms; IO.MAX the line",
+		"in force. The header's disk lines are /proc/diskstats, as iostat.",
+		"Without a daemon top attaches its own meter: rates only.",
+	};
+
+	erase();
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		top_line((int)i, "%s", lines[i]);
+	refresh();
+}
+
+static void top_fmt_uptime(char *buf, size_t len, double s)
+{
+	if (s >= 86400)
+		snprintf(buf, len, "%dd%02dh", (int)(s / 86400), (int)fmod(s / 3600, 24));
+	else if (s >= 3600)
+		snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+	else
+		snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+}
+
+/* The disks worth a line: active ones, the filtered one, those in rows. */
+static bool top_disk_shown(const struct top_opts *o, const struct top_sample *s,
+			   const struct top_disk *d)
+{
+	if (o->device[0])
+		return !strcmp(o->device, d->name);
+	if (d->active)
+		return true;
+	for (size_t i = 0; i < s->nr_rows; i++)
+		if (!strcmp(s->rows[i].device, d->name))
+			return true;
+	return false;
+}
+
+static int top_draw_header(const struct top_opts *o, const struct top_sample *s, size_t shown)
+{
+	time_t now = time(NULL);
+	char up[32];
+	struct tm tm;
+	int y = 0, max_disks = LINES >= 30 ? 6 : LINES >= 20 ? 3 : 1, nd = 0, more = 0;
+
+	localtime_r(&now, &tm);
+	if (s->daemon) {
+		top_fmt_uptime(up, sizeof(up), s->uptime_s);
+		top_line(y++, "iorate top %02d:%02d:%02d  daemon pid %d  up %s  ticks %llu  "
+			 "iomax errors %llu of %llu", tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 s->pid, up, (unsigned long long)s->ticks,
+			 (unsigned long long)s->iomax_errors, (unsigned long long)s->iomax_writes);
+		if (s->error[0])	/* slow: its last answer */
+			top_line(y++, "%s: the last answer shown", s->error);
+		else
+			top_line(y++, "policy %s  accounting %s  tick %.0fms  window %.2fs", s->policy,
+				 s->accounting, s->tick_ms, s->interval_s);
+	} else {
+		top_line(y++, "iorate top %02d:%02d:%02d  NO DAEMON: observe-only, own meter",
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+		top_line(y++, "%s  interval %.2fs", s->error[0] ? s->error : "-", s->interval_s);
+	}
+	top_line(y++, "level %s  delay %gs  %zu %s  sort %s  disk %s%s",
+		 o->level == IORATE_LEVEL_DEVICE ? "device" : "bio", o->delay_s,
+		 shown, o->all || o->groups ? "rows" : "active", top_sort_name(o->sort),
+		 o->device[0] ? o->device : "all", o->paused ? "  PAUSED" : "");
+	for (size_t i = 0; i < s->nr_disks; i++) {
+		const struct top_disk *d = &s->disks[i];
+
+		if (!top_disk_shown(o, s, d))
+			continue;
+		if (nd == max_disks) {
+			more++;
+			continue;
+		}
+		nd++;
+		top_line(y++, "%-8s r/s %7.1f w/s %7.1f rMB/s %6.2f wMB/s %6.2f await %5.2f util %3.0f%%",
+			 d->name, d->r_s, d->w_s, d->rmb_s, d->wmb_s, d->await_ms, d->util);
+	}
+	if (more) {
+		y--;
+		mvprintw(y, COLS > 12 ? COLS - 12 : 0, " +%d more", more);
+		y++;
+	}
+	if (!nd)
+		top_line(y++, "disk (no I/O)");
+	top_line(y++, "q quit  h help  <>s sort  g view  d disk  p pause  l level  a idle  +- delay");
+	return y;
+}
+
+void top_view_draw(struct top_opts *o, const struct top_sample *s)
+{
+	struct top_row *grows = NULL, *rows = s->rows, **shown;
+	struct top_layout lay;
+	size_t nr = s->nr_rows, n;
+	int y, x;
+
+	if (o->help) {
+		top_draw_help();
+		return;
+	}
+	if (o->groups && s->daemon && !top_group_rows(s, &grows, &nr))
+		rows = grows;
+	else if (o->groups)
+		nr = 0;
+	shown = calloc(nr + 1, sizeof(*shown));
+	n = shown ? top_select(o, rows, nr, shown) : 0;
+
+	erase();
+	y = top_draw_header(o, s, n);
+	top_layout(o, s, &lay);
+
+	attron(A_REVERSE);
+	move(y, 0);
+	for (int c = 0; c < TOP_NR_COLS; c++) {
+		const char *title = top_cols[c].title;
+		int w = c == COL_NAME ? lay.name_width : top_cols[c].width;
+		bool sorted = top_cols[c].sort == (int)o->sort;
+
+		if (!lay.on[c])
+			continue;
+		if (c == COL_NAME)
+			title = o->groups ? "GROUP" : s->daemon ? "MEMBER" : "CGROUP";
+		if (c != COL_NAME)
+			addch(' ');
+		if (sorted)
+			attron(A_UNDERLINE);
+		printw(top_cols[c].left ? "%-*s" : "%*s", w, title);
+		if (sorted)
+			attroff(A_UNDERLINE);
+	}
+	for (x = getcurx(stdscr); x < COLS && getcury(stdscr) == y; x++)
+		addch(' ');
+	attroff(A_REVERSE);
+	y++;
+
+	if (o->groups && !s->daemon)
+		top_line(y, "no groups without a daemon: g goes back to cgroups");
+	for (size_t i = 0; i < n && y < LINES; i++, y++) {
+		const struct top_row *r = shown[i];
+		char line[1024], cell[64];
+		size_t off = 0, len;
+		const char *name = r->name;
+
+		for (int c = 0; c < TOP_NR_COLS && off < sizeof(line); c++) {
+			int w = c == COL_NAME ? lay.name_width : top_cols[c].width;
+			const char *text = cell;
+
+			if (!lay.on[c])
+				continue;
+			if (c == COL_NAME) {
+				/* the end of a path says most: keep it, cut the front */
+				len = strlen(name);
+				text = (int)len > w ? name + len - w : name;
+			} else if (c == COL_GROUP) {
+				text = r->group >= 0 ? s->groups[r->group].name : "-";
+			} else if (c == COL_DEVICE) {
+				text = r->device;
+			} else {
+				top_cell(cell, sizeof(cell), c, o, r);
+			}
+			off += snprintf(line + off, sizeof(line) - off, top_cols[c].left ? "%s%-*.*s" : "%s%*.*s",
+					c == COL_NAME ? "" : " ", w, w, text);
+		}
+		mvaddnstr(y, 0, line, COLS);
+	}
+	refresh();
+	free(shown);
+	if (grows) {
+		for (size_t i = 0; i < nr; i++)
+			free(grows[i].name);
+		free(grows);
+	}
+}
+
+/* The disk after o->device among those of the sample's rows, "" after the
+ * last. */
+static void top_next_device(struct top_opts *o, const struct top_sample *s)
+{
+	const char *next = NULL;
+
+	for (size_t i = 0; i < s->nr_rows; i++) {
+		const char *d = s->rows[i].device;
+
+		if (strcmp(d, o->device) > 0 && (!next || strcmp(d, next) < 0))
+			next = d;
+	}
+	snprintf(o->device, sizeof(o->device), "%s", next ? next : "");
+}
+
+static void top_move_sort(struct top_opts *o, const struct top_sample *s, int step)
+{
+	for (int i = 0; i < TOP_NR_SORTS; i++) {
+		o->sort = (o->sort + TOP_NR_SORTS + step) % TOP_NR_SORTS;
+		if (top_sort_shown(o, s, o->sort))
+			return;
+	}
+}
+
+int top_view_wait(struct top_opts *o, const struct top_sample *s, uint64_t until_ms)
+{
+	while (!top_exiting) {
+		uint64_t now = top_now_ms();
+		int ch;
+
+		if (now >= until_ms && !o->paused)
+			return 0;
+		timeout(o->paused ? 1000 : (int)(until_ms - now));
+		ch = getch();
+		if (ch == ERR) {
+			if (o->paused)
+				return 1;	/* the clock in the header */
+			continue;
+		}
+		if (o->help && ch != 'q' && ch != 'Q' && ch != KEY_RESIZE) {
+			o->help = false;
+			return 1;
+		}
+		switch (ch) {
+		case 'q':
+		case 'Q':
+			return -1;
+		case 'h':
+		case '?':
+			o->help = true;
+			return 1;
+		case 'l':
+			o->level = o->level == IORATE_LEVEL_DEVICE ? IORATE_LEVEL_BIO : IORATE_LEVEL_DEVICE;
+			return 1;
+		case 'a':
+			o->all = !o->all;
+			return 1;
+		case 's':
+		case '>':
+		case '.':
+		case KEY_RIGHT:
+			top_move_sort(o, s, 1);
+			return 1;
+		case '<':
+		case ',':
+		case KEY_LEFT:
+			top_move_sort(o, s, -1);
+			return 1;
+		case 'g':
+			o->groups = !o->groups;
+			return 1;
+		case 'd':
+			top_next_device(o, s);
+			return 1;
+		case 'p':
+		case ' ':
+			o->paused = !o->paused;
+			return 1;
+		case '+':
+			if (o->delay_s * 2 <= 3600)
+				o->delay_s *= 2;
+			return 1;
+		case '-':
+			if (o->delay_s / 2 >= 0.01)
+				o->delay_s /= 2;
+			return 1;
+		case KEY_RESIZE:
+			return 1;
+		default:
+			break;	/* a key with no use */
+		}
+	}
+	return -1;
+}
