@@ -40,6 +40,18 @@ struct {
 	__uint(max_entries, IORATE_EVENTS_RING_BYTES);
 } events SEC(".maps");
 
+/* pid -> 1: processes the daemon placed (exit events only for these) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IORATE_MAX_WATCHED_PIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} watched_pids SEC(".maps");
+
+/* Set by the daemon while its policy selects processes (pid:, exe:, a
+ * bare QEMU by vm:); otherwise no exec costs more than this test. */
+bool watch_exec = false;
+
 static const struct iorate_usage zero_usage;
 
 static __always_inline void stat_inc(__u32 which)
@@ -191,7 +203,7 @@ static __always_inline int post_cgroup_event(struct cgroup *cgrp, const char *pa
 		return 0;
 	}
 	ev->kind = kind;
-	ev->pad = 0;
+	ev->pid = 0;
 	ev->pad2 = 0;
 	ev->cgroup_id = cgrp->kn->id;
 	ev->ts_ns = bpf_ktime_get_ns();
@@ -218,4 +230,44 @@ SEC("tp_btf/cgroup_rmdir")
 int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
 {
 	return post_cgroup_event(cgrp, NULL, IORATE_EVENT_CGROUP_RMDIR);
+}
+
+static __always_inline int post_process_event(__u32 pid, __u32 kind)
+{
+	struct iorate_event *ev;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(IORATE_STAT_EVENTS_LOST);
+		return 0;
+	}
+	ev->kind = kind;
+	ev->pid = pid;
+	ev->cgroup_id = 0;
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->path_len = 0;
+	ev->pad2 = 0;
+	ev->path[0] = '\0';
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!watch_exec)
+		return 0;
+	return post_process_event(p->tgid, IORATE_EVENT_EXEC);
+}
+
+/* Every thread's exit passes here: only a watched process's leader posts. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(proc_exit, struct task_struct *p)
+{
+	__u32 pid = p->tgid;
+
+	if (p->pid != p->tgid || !bpf_map_lookup_elem(&watched_pids, &pid))
+		return 0;
+	bpf_map_delete_elem(&watched_pids, &pid);
+	return post_process_event(pid, IORATE_EVENT_EXIT);
 }

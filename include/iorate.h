@@ -17,6 +17,7 @@
 #define IORATE_MAX_BUCKETS		8192
 #define IORATE_EVENTS_RING_BYTES	(1024 * 1024)
 #define IORATE_EVENT_PATH_MAX		512
+#define IORATE_MAX_WATCHED_PIDS		4096
 
 /* Where an I/O is counted. */
 enum iorate_level {
@@ -74,11 +75,13 @@ enum iorate_stat {
 enum iorate_event_kind {
 	IORATE_EVENT_CGROUP_MKDIR = 1,
 	IORATE_EVENT_CGROUP_RMDIR = 2,
+	IORATE_EVENT_EXEC = 3,		/* only while the daemon watches processes */
+	IORATE_EVENT_EXIT = 4,		/* only for pids the daemon watches */
 };
 
 struct iorate_event {
 	__u32 kind;
-	__u32 pad;
+	__u32 pid;		/* exec/exit: the process (thread group) id */
 	__u64 cgroup_id;
 	__u64 ts_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	/* mkdir: the cgroup's path from the hierarchy's root, as the

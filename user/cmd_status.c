@@ -140,6 +140,26 @@ static void status_print_fill(struct json_object *fill)
 		printf("-");
 }
 
+/* "    vm web-1, pids 812 815" under a member that has either */
+static void status_print_identity(struct json_object *mj)
+{
+	struct json_object *pids = status_get(mj, "pids"), *vm = status_get(mj, "vm");
+	size_t n = pids && json_object_is_type(pids, json_type_array) ? json_object_array_length(pids) : 0;
+
+	if (!n && !vm)
+		return;
+	printf("    ");
+	if (vm && json_object_is_type(vm, json_type_string))
+		printf("vm %s%s", json_object_get_string(vm), n ? ", " : "");
+	if (n)
+		printf("pid%s", n > 1 ? "s" : "");
+	for (size_t i = 0; i < n; i++)
+		printf(" %d", json_object_get_int(json_object_array_get_idx(pids, i)));
+	if (json_object_get_boolean(status_get(mj, "pids_truncated")))
+		printf(" ...");
+	printf("\n");
+}
+
 static void status_print(struct json_object *o)
 {
 	struct json_object *groups = status_get(o, "groups");
@@ -185,6 +205,7 @@ static void status_print(struct json_object *o)
 			       status_num(rates, "write_bps") / 1048576, iomax);
 			status_print_fill(status_get(mj, "bucket_fill"));
 			printf("\n");
+			status_print_identity(mj);
 		}
 	}
 }

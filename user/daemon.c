@@ -8,6 +8,7 @@
 #include <time.h>
 #include "cgroupfs.h"
 #include "daemon.h"
+#include "daemon_procs.h"
 #include "disk.h"
 #include "log.h"
 
@@ -52,17 +53,6 @@ static int load_policy(const char *path, struct policy *out)
 	return err;
 }
 
-static void warn_unsupported_matches(const struct policy *p)
-{
-	for (int g = 0; g < p->nr_groups; g++)
-		for (int i = 0; i < p->groups[g].nr_matches; i++)
-			if (p->groups[g].matches[i].kind == POLICY_MATCH_PID ||
-			    p->groups[g].matches[i].kind == POLICY_MATCH_EXE)
-				log_warn("%s:%d: match: pid: and exe: are not enforced by this version "
-					 "(cgroup: and vm: are); this line selects nothing",
-					 p->path, p->groups[g].matches[i].line);
-}
-
 int daemon_init(struct daemon *d, const char *policy_path)
 {
 	bool is_v2 = false;
@@ -77,7 +67,6 @@ int daemon_init(struct daemon *d, const char *policy_path)
 	err = load_policy(policy_path, &d->policy);
 	if (err)
 		return err;
-	warn_unsupported_matches(&d->policy);
 	err = cgroupfs_find_io_root(d->cgroot, sizeof(d->cgroot), &is_v2);
 	if (err || !is_v2) {
 		log_error("no cgroup v2 hierarchy with the io controller: io.max is cgroup v2 only%s",
@@ -110,6 +99,7 @@ int daemon_init(struct daemon *d, const char *policy_path)
 	/* before the first event: an event for a cgroup inside a member
 	 * must find that member */
 	scan_members(d);
+	daemon_procs_start(d);
 	log_info("enforcing %d group(s) from %s; cgroups under %s; tick %.0f ms; accounting %s",
 		 d->policy.nr_groups, policy_path, d->cgroot, d->policy.daemon.tick_ns / 1e6,
 		 d->policy.daemon.accounting == IORATE_LEVEL_DEVICE ? "device" : "bio");
@@ -131,6 +121,7 @@ void daemon_fini(struct daemon *d)
 		members_free(d->members, d->policy.nr_groups);
 	free(d->members);
 	free_bindings(d);
+	daemon_procs_free(d);
 	meter_close(d->meter);
 	usage_table_free(&d->prev);
 	usage_table_free(&d->cur);
@@ -196,6 +187,7 @@ static void scan_members(struct daemon *d)
 	}
 	for (int g = 0; g < d->policy.nr_groups; g++)
 		resolve_devices(&d->policy.groups[g], &fresh[g]);
+	daemon_procs_add_members(d, fresh);
 	members_free(d->members, d->policy.nr_groups);
 	free(d->members);
 	d->members = fresh;
@@ -549,9 +541,21 @@ static void collect_event(void *ctx, const struct iorate_event *ev)
 	struct daemon *d = batch->d;
 
 	batch->applied++;
-	if (ev->kind == IORATE_EVENT_CGROUP_RMDIR) {
+	switch (ev->kind) {
+	case IORATE_EVENT_CGROUP_RMDIR:
 		meter_forget_cgroup(d->meter, ev->cgroup_id);
 		members_remove_cgroup(d->members, d->policy.nr_groups, ev->cgroup_id);
+		return;
+	case IORATE_EVENT_EXEC:
+		daemon_procs_exec(d, ev->pid);
+		return;
+	case IORATE_EVENT_EXIT:
+		daemon_procs_exit(d, ev->pid);
+		return;
+	case IORATE_EVENT_CGROUP_MKDIR:
+		break;
+	default:
+		batch->applied--;
 		return;
 	}
 	if (!batch->oldest_mkdir_ns || ev->ts_ns < batch->oldest_mkdir_ns)
@@ -614,8 +618,11 @@ int daemon_tick(struct daemon *d)
 	int err;
 
 	daemon_handle_events(d);
-	if (!d->last_scan_ns || now_ns() - d->last_scan_ns >= DAEMON_SCAN_NS)
+	daemon_procs_tick(d);
+	if (!d->last_scan_ns || now_ns() - d->last_scan_ns >= DAEMON_SCAN_NS) {
+		daemon_procs_scan(d);
 		scan_members(d);
+	}
 	err = meter_read(d->meter, &d->cur);
 	if (err)
 		return err;
@@ -637,7 +644,7 @@ int daemon_reload(struct daemon *d)
 {
 	struct policy fresh = {};
 	struct group_members *members;
-	int err, j = 0;
+	int err, j = 0, *new_index;
 
 	err = load_policy(d->policy_path, &fresh);
 	if (err) {
@@ -646,10 +653,21 @@ int daemon_reload(struct daemon *d)
 		return err;
 	}
 	members = calloc(fresh.nr_groups + 1, sizeof(*members));
-	if (!members) {
+	new_index = calloc(d->policy.nr_groups + 1, sizeof(*new_index));
+	if (!members || !new_index) {
+		free(members);
+		free(new_index);
 		policy_free(&fresh);
 		return -ENOMEM;
 	}
+	for (int old = 0; old < d->policy.nr_groups; old++) {
+		new_index[old] = -1;
+		for (int g = 0; g < fresh.nr_groups; g++)
+			if (!strcmp(fresh.groups[g].name, d->policy.groups[old].name))
+				new_index[old] = g;
+	}
+	daemon_procs_regroup(d, new_index, &fresh);
+	free(new_index);
 	/* Bindings of groups that survive keep their buckets when their
 	 * limits did not change; the others go. */
 	for (int i = 0; i < d->nr_bindings; i++) {
@@ -674,8 +692,8 @@ int daemon_reload(struct daemon *d)
 	d->members = members;
 	policy_free(&d->policy);
 	d->policy = fresh;
-	warn_unsupported_matches(&d->policy);
 	scan_members(d);
+	daemon_procs_start(d);
 	log_info("reloaded %s: %d group(s)", d->policy_path, d->policy.nr_groups);
 	return 0;
 }

@@ -21,6 +21,17 @@ struct daemon_binding {
 	struct ctl_binding ctl;
 };
 
+/* A process a group selects (pid:, exe:, a bare QEMU by vm:) and the
+ * cgroup it is limited in. */
+struct daemon_proc {
+	int pid;
+	int group;
+	char *path;		/* below cgroot; NULL: not limited (move = no) */
+	uint64_t cgroup_id;
+	bool created;		/* iorate made the cgroup: it removes it */
+	char *vm_name;		/* a QEMU's -name, else NULL */
+};
+
 struct daemon {
 	struct policy policy;
 	char *policy_path;
@@ -41,6 +52,11 @@ struct daemon {
 	/* cgroup mkdir (BPF timestamp) to its io.max written: the last
 	 * batch's and the worst */
 	uint64_t reaction_last_ns, reaction_max_ns;
+	struct daemon_proc *procs;
+	int nr_procs;
+	char **pending_rmdir;		/* cgroups iorate made, to remove once empty */
+	int nr_pending_rmdir;
+	bool watching_procs;
 };
 
 int daemon_init(struct daemon *d, const char *policy_path);

@@ -4,6 +4,7 @@
  * struct daemon (read-only: nothing here changes how the daemon runs), and
  * the JSON document of `iorate status` built from that snapshot.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +153,54 @@ static void daemon_status_fill_usage(struct daemon *d, const struct daemon_statu
 	}
 }
 
+
+/* The processes of a cgroup and its descendants (a libvirt VM's QEMU sits
+ * in libvirt/emulator below the member), at most STATUS_MAX_PIDS. */
+static void daemon_status_pids(const char *dir, struct status_member *sm, int depth)
+{
+	char path[8400], line[32];
+	struct dirent *e;
+	FILE *f;
+	DIR *sub;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			if (sm->nr_pids == STATUS_MAX_PIDS) {
+				sm->more_pids = true;
+				break;
+			}
+			sm->pids[sm->nr_pids++] = atoi(line);
+		}
+		fclose(f);
+	}
+	if (depth >= 8 || !(sub = opendir(dir)))
+		return;
+	while ((e = readdir(sub)) && !sm->more_pids) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		daemon_status_pids(path, sm, depth + 1);
+	}
+	closedir(sub);
+}
+
+/* Which VM a member is (libvirt's scope name, or the -name of a QEMU
+ * iorate placed) and which processes it holds. */
+static void daemon_status_identity(const struct daemon *d, struct status_member *sm)
+{
+	char dir[8300];
+
+	for (int i = 0; i < d->nr_procs; i++)
+		if (d->procs[i].vm_name && d->procs[i].path && !strcmp(d->procs[i].path, sm->cgroup))
+			snprintf(sm->vm, sizeof(sm->vm), "%s", d->procs[i].vm_name);
+	if (!sm->vm[0])
+		members_vm_name(sm->cgroup, sm->vm, sizeof(sm->vm));
+	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, sm->cgroup);
+	daemon_status_pids(dir, sm, 0);
+}
+
 static int daemon_status_group(struct daemon *d, const struct daemon_status_window *w, int g,
 			       struct status_group *sg)
 {
@@ -209,6 +258,7 @@ static int daemon_status_group(struct daemon *d, const struct daemon_status_wind
 				sm->fill[id] = pg->limits[id].avg ?
 					throttle_fill(ctl_slot_bucket(b, slot, id)) : -1;
 			sm->throttled_s = slot->throttled_s;
+			daemon_status_identity(d, sm);
 		}
 	}
 	return 0;
@@ -233,6 +283,10 @@ int daemon_status_snapshot(struct daemon *d, const struct daemon_status_window *
 	out->iomax_writes = d->iomax_writes;
 	out->iomax_errors = d->iomax_errors;
 	out->bypass_repairs = d->bypass_repairs;
+	out->events_handled = d->events_handled;
+	out->events_lost = d->events_lost;
+	out->reaction_last_ms = d->reaction_last_ns / 1e6;
+	out->reaction_max_ms = d->reaction_max_ns / 1e6;
 	out->groups = calloc(d->policy.nr_groups + 1, sizeof(*out->groups));
 	if (!out->groups)
 		goto cleanup;
@@ -281,6 +335,7 @@ static struct json_object *daemon_status_limits_json(const struct status_group *
 
 static struct json_object *daemon_status_member_json(const struct status_member *sm)
 {
+	struct json_object *pids = json_object_new_array();
 	static const char *const iomax_keys[IOMAX_NR_FIELDS] = { "rbps", "wbps", "riops", "wiops" };
 	static const char *const dir_keys[IORATE_NR_DIRS] = { "read", "write", "discard", "flush" };
 	struct json_object *o = json_object_new_object();
@@ -294,6 +349,11 @@ static struct json_object *daemon_status_member_json(const struct status_member 
 	snprintf(majmin, sizeof(majmin), "%u:%u", iorate_dev_major(sm->dev), iorate_dev_minor(sm->dev));
 	json_object_object_add(o, "cgroup", json_object_new_string(sm->cgroup));
 	json_object_object_add(o, "cgroup_id", json_object_new_uint64(sm->cgroup_id));
+	json_object_object_add(o, "vm", sm->vm[0] ? json_object_new_string(sm->vm) : NULL);
+	for (int i = 0; i < sm->nr_pids; i++)
+		json_object_array_add(pids, json_object_new_int(sm->pids[i]));
+	json_object_object_add(o, "pids", pids);
+	json_object_object_add(o, "pids_truncated", json_object_new_boolean(sm->more_pids));
 	json_object_object_add(o, "device", json_object_new_string(sm->device));
 	json_object_object_add(o, "dev", json_object_new_string(majmin));
 
@@ -382,6 +442,10 @@ struct json_object *daemon_status_json(const struct status_snapshot *s)
 	json_object_object_add(counters, "iomax_writes", json_object_new_uint64(s->iomax_writes));
 	json_object_object_add(counters, "iomax_errors", json_object_new_uint64(s->iomax_errors));
 	json_object_object_add(counters, "bypass_repairs", json_object_new_uint64(s->bypass_repairs));
+	json_object_object_add(counters, "events_handled", json_object_new_uint64(s->events_handled));
+	json_object_object_add(counters, "events_lost", json_object_new_uint64(s->events_lost));
+	json_object_object_add(counters, "reaction_last_ms", json_object_new_double(s->reaction_last_ms));
+	json_object_object_add(counters, "reaction_max_ms", json_object_new_double(s->reaction_max_ms));
 	json_object_object_add(o, "counters", counters);
 	return o;
 }

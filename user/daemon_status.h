@@ -21,6 +21,8 @@
 #include "usage.h"
 
 /* One member cgroup on one disk, under one group. */
+#define STATUS_MAX_PIDS	16
+
 struct status_member {
 	char *cgroup;		/* below the cgroup v2 root */
 	uint64_t cgroup_id;
@@ -49,6 +51,11 @@ struct status_member {
 	/* mean device-level completion latency over the window, ms, by
 	 * IORATE_DIR_READ / WRITE; 0 without completions */
 	double await_ms[2];
+	char vm[256];		/* guest name, "" when not a VM */
+	/* processes in the member's subtree, the first STATUS_MAX_PIDS */
+	int pids[STATUS_MAX_PIDS];
+	int nr_pids;
+	bool more_pids;
 };
 
 struct status_group {
@@ -68,6 +75,8 @@ struct status_snapshot {
 	double uptime_s;
 	double window_s;	/* what the rates are over; 0 = none yet */
 	uint64_t ticks, iomax_writes, iomax_errors, bypass_repairs;
+	uint64_t events_handled, events_lost;
+	double reaction_last_ms, reaction_max_ms;	/* cgroup mkdir -> io.max */
 	struct status_group *groups;
 	int nr_groups;
 };

@@ -303,3 +303,15 @@ void members_remove_cgroup(struct group_members *gm, int nr_groups, uint64_t id)
 				m->owners[o].member--;
 	}
 }
+
+int members_add_member(struct group_members *gm, const char *path, uint64_t id)
+{
+	int cap = gm->nr, err;
+
+	if (members_owner(gm, id) >= 0)
+		return 0;
+	err = push_member(gm, &cap, path, id);
+	if (err)
+		return err;
+	return owner_insert(gm, id, gm->nr - 1);
+}

@@ -45,6 +45,9 @@ void members_free(struct group_members *gm, int nr_groups);
  * What a full scan would find, at the cost of one path. */
 int members_add_cgroup(const struct policy *policy, struct group_members *gm, const char *path,
 		       uint64_t id);
+/* A cgroup made a member by other means than its path (a process the
+ * group selects lives there); nothing when it already belongs. */
+int members_add_member(struct group_members *gm, const char *path, uint64_t id);
 /* One cgroup removed: out of every group, as member or descendant. */
 void members_remove_cgroup(struct group_members *gm, int nr_groups, uint64_t id);
 /* Member index owning cgroup id in one group, or -1. */

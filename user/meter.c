@@ -35,6 +35,23 @@ static int meter_on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+void meter_watch_exec(struct meter *m, bool on)
+{
+	m->skel->bss->watch_exec = on;
+}
+
+int meter_watch_pid(struct meter *m, uint32_t pid, bool on)
+{
+	int fd = bpf_map__fd(m->skel->maps.watched_pids);
+	uint8_t one = 1;
+
+	if (on)
+		return bpf_map_update_elem(fd, &pid, &one, BPF_ANY) ? -errno : 0;
+	if (bpf_map_delete_elem(fd, &pid) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
 int meter_events_fd(struct meter *m)
 {
 	return ring_buffer__epoll_fd(m->events);

@@ -4,6 +4,7 @@
 #ifndef IORATE_METER_H
 #define IORATE_METER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "usage.h"
 
@@ -21,6 +22,10 @@ struct iorate_bpf *meter_skel(struct meter *m);
  * calls fn for each event posted since the last one. */
 typedef void (*meter_event_fn)(void *ctx, const struct iorate_event *ev);
 int meter_events_fd(struct meter *m);
+/* Exec events for every process (while a policy selects processes), and
+ * an exit event for each watched pid. */
+void meter_watch_exec(struct meter *m, bool on);
+int meter_watch_pid(struct meter *m, uint32_t pid, bool on);
 int meter_drain_events(struct meter *m, meter_event_fn fn, void *ctx);
 
 #endif

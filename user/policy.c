@@ -28,18 +28,18 @@ enum policy_section { SEC_NONE, SEC_DAEMON, SEC_GROUP, SEC_SKIP };
 
 enum policy_daemon_key {
 	DKEY_TICK, DKEY_ACCOUNTING, DKEY_METRICS, DKEY_SOCKET, DKEY_SOCKET_GROUP,
-	DKEY_STATE_DIR, DKEY_NR,
+	DKEY_STATE_DIR, DKEY_MOVE_TO, DKEY_NR,
 };
 
 static const char *const policy_daemon_keys[DKEY_NR] = {
-	"tick", "accounting", "metrics", "socket", "socket-group", "state-dir",
+	"tick", "accounting", "metrics", "socket", "socket-group", "state-dir", "move-to",
 };
 
 enum policy_limit_field { FIELD_AVG, FIELD_MAX, FIELD_LEN, FIELD_NR };
 
 /* Group keys: four named ones, then limit id x field. */
 enum policy_group_key {
-	GKEY_MATCH, GKEY_DEVICE, GKEY_SHARE, GKEY_IOPS_SIZE, GKEY_LIMIT0,
+	GKEY_MATCH, GKEY_DEVICE, GKEY_SHARE, GKEY_IOPS_SIZE, GKEY_MOVE, GKEY_LIMIT0,
 	GKEY_NR = GKEY_LIMIT0 + POLICY_NR_LIMITS * FIELD_NR,
 };
 
@@ -81,7 +81,7 @@ const char *policy_limit_name(enum policy_limit_id id)
 
 static void policy_group_key_name(int k, char *buf, size_t len)
 {
-	static const char *const named[GKEY_LIMIT0] = { "match", "device", "share", "iops-size" };
+	static const char *const named[GKEY_LIMIT0] = { "match", "device", "share", "iops-size", "move" };
 
 	if (k < GKEY_LIMIT0) {
 		snprintf(buf, len, "%s", named[k]);
@@ -266,6 +266,27 @@ static const char *policy_check_abs_path(const char *s)
 		if (p[0] == '/' && p[1] == '.' && p[2] == '.' && (p[3] == '/' || !p[3]))
 			return "must not contain '..' components";
 	}
+	return NULL;
+}
+
+/* move-to: a cgroup below the root, one that iorate may create; plain
+ * names only, so that it never reaches outside the cgroup mount. */
+static const char *policy_check_cgroup_path(const char *s)
+{
+	const char *why = policy_check_abs_path(s);
+
+	if (why)
+		return why;
+	if (!s[1])
+		return "must be a cgroup below the root, not the root";
+	for (const char *p = s; *p; p++) {
+		if (p[0] == '/' && (p[1] == '/' || p[1] == '.' || !p[1]))
+			return "components must be plain names (no '.', '..', '//' or trailing '/')";
+		if (*p < 0x20 || *p == 0x7f || *p == '*' || *p == '?' || *p == '[')
+			return "must be a literal path (no globs or control bytes)";
+	}
+	if (strlen(s) > 256)
+		return "too long (at most 256 bytes)";
 	return NULL;
 }
 
@@ -469,6 +490,7 @@ static void policy_group_start(struct policy_parser *ps, const char *hdr, const 
 		return;
 	g->line = ps->line;
 	g->share = POLICY_SHARE_EACH;
+	g->move = true;
 	p->nr_groups++;
 	memset(ps->group_keys, 0, sizeof(ps->group_keys));
 	ps->group_bad_line = ps->group_match_err = ps->group_limit_err = false;
@@ -539,7 +561,7 @@ static void policy_daemon_key(struct policy_parser *ps, const char *key, const c
 			break;
 	if (k == DKEY_NR) {
 		policy_error(ps, ps->line, key,
-			     "unknown key in [daemon] (tick, accounting, metrics, socket, socket-group, state-dir)");
+			     "unknown key in [daemon] (tick, accounting, metrics, socket, socket-group, state-dir, move-to)");
 		return;
 	}
 	if (ps->daemon_keys[k]) {
@@ -595,6 +617,10 @@ static void policy_daemon_key(struct policy_parser *ps, const char *key, const c
 	case DKEY_STATE_DIR:
 		why = policy_check_abs_path(value);
 		slot = &d->state_dir;
+		break;
+	case DKEY_MOVE_TO:
+		why = policy_check_cgroup_path(value);
+		slot = &d->move_to;
 		break;
 	}
 	if (why) {
@@ -885,6 +911,15 @@ static void policy_group_key_value(struct policy_parser *ps, const char *key,
 			policy_error(ps, ps->line, key, "'%.*s': must be each or pooled",
 				     POLICY_MAX_SHOWN, value);
 		break;
+	case GKEY_MOVE:
+		if (!strcmp(value, "yes"))
+			g->move = true;
+		else if (!strcmp(value, "no"))
+			g->move = false;
+		else
+			policy_error(ps, ps->line, key, "'%.*s': must be yes or no",
+				     POLICY_MAX_SHOWN, value);
+		break;
 	case GKEY_IOPS_SIZE:
 		if (units_parse_size(value, &v, &why))
 			policy_error(ps, ps->line, key, "'%.*s': %s", POLICY_MAX_SHOWN, value, why);
@@ -967,7 +1002,9 @@ static int policy_defaults(struct policy *p, const char *name)
 	p->daemon.metrics = strdup(POLICY_DEFAULT_METRICS);
 	p->daemon.socket_path = strdup(POLICY_DEFAULT_SOCKET);
 	p->daemon.state_dir = strdup(POLICY_DEFAULT_STATE_DIR);
-	if (!p->path || !p->daemon.metrics || !p->daemon.socket_path || !p->daemon.state_dir)
+	p->daemon.move_to = strdup(POLICY_DEFAULT_MOVE_TO);
+	if (!p->path || !p->daemon.metrics || !p->daemon.socket_path || !p->daemon.state_dir ||
+	    !p->daemon.move_to)
 		return -ENOMEM;
 	return 0;
 }
@@ -1130,6 +1167,7 @@ void policy_free(struct policy *p)
 	free(p->daemon.socket_path);
 	free(p->daemon.socket_group);
 	free(p->daemon.state_dir);
+	free(p->daemon.move_to);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -36,6 +36,7 @@
 #define POLICY_DEFAULT_METRICS		"127.0.0.1:9477"
 #define POLICY_DEFAULT_SOCKET		"/run/iorate/iorate.sock"
 #define POLICY_DEFAULT_STATE_DIR	"/run/iorate"
+#define POLICY_DEFAULT_MOVE_TO		"/iorate.slice"
 
 enum policy_limit_id {	/* QEMU's BucketType order */
 	POLICY_BPS_TOTAL, POLICY_BPS_READ, POLICY_BPS_WRITE,
@@ -63,6 +64,8 @@ struct policy_group {
 	enum policy_share share;
 	struct policy_limit limits[POLICY_NR_LIMITS];
 	uint64_t iops_size;	/* 0 = unset */
+	bool move;		/* a matched process not alone in its cgroup is
+				 * moved to one of its own under move-to */
 };
 
 struct policy_daemon {
@@ -72,6 +75,7 @@ struct policy_daemon {
 	char *socket_path;
 	char *socket_group;	/* NULL = unset */
 	char *state_dir;
+	char *move_to;		/* cgroup for the processes iorate moves */
 };
 
 struct policy { char *path; struct policy_daemon daemon; struct policy_group *groups; int nr_groups; };

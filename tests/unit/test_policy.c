@@ -997,3 +997,24 @@ out:
 	unlink(path);
 	rmdir(dir);
 }
+
+TEST(policy_move_keys)
+{
+	struct policy p;
+
+	ASSERT_TRUE(PARSES(G "iops-total = 1\n", &p));
+	ASSERT_STREQ(p.daemon.move_to, "/iorate.slice");
+	ASSERT_TRUE(p.groups[0].move);
+	policy_free(&p);
+	ASSERT_TRUE(PARSES("[daemon]\nmove-to = /vms.slice/moved\n" G "move = no\niops-total = 1\n", &p));
+	ASSERT_STREQ(p.daemon.move_to, "/vms.slice/moved");
+	ASSERT_TRUE(!p.groups[0].move);
+	policy_free(&p);
+	ONE_ERROR("[daemon]\nmove-to = /\n", "t.conf:2: move-to: '/': must be a cgroup below the root");
+	ONE_ERROR("[daemon]\nmove-to = iorate.slice\n", "t.conf:2: move-to: 'iorate.slice': must be an absolute path");
+	ONE_ERROR("[daemon]\nmove-to = /a/../b\n", "t.conf:2: move-to: '/a/../b': must not contain '..'");
+	ONE_ERROR("[daemon]\nmove-to = /a/./b\n", "t.conf:2: move-to: '/a/./b': components must be plain names");
+	ONE_ERROR("[daemon]\nmove-to = /a/\n", "t.conf:2: move-to: '/a/': components must be plain names");
+	ONE_ERROR("[daemon]\nmove-to = /vm-*\n", "t.conf:2: move-to: '/vm-*': must be a literal path");
+	ONE_ERROR(G "move = maybe\niops-total = 1\n", "t.conf:3: move: 'maybe': must be yes or no");
+}

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cgroupfs.h"
+#include "daemon_procs.h"
+#include "log.h"
+#include "meter.h"
+#include "procs.h"
+
+#define PROC_ROOT	"/proc"
+
+static struct daemon_proc *proc_find(struct daemon *d, int pid, int group)
+{
+	for (int i = 0; i < d->nr_procs; i++)
+		if (d->procs[i].pid == pid && (group < 0 || d->procs[i].group == group))
+			return &d->procs[i];
+	return NULL;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+	ssize_t len = strlen(text);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != len)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Whether the cgroup holds no process but pid (cgroup.procs lists the
+ * thread group ids of its own processes, not its children's). */
+static bool cgroup_alone(const char *dir, int pid)
+{
+	char path[8400], line[32];
+	int others = 0, seen = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (atoi(line) == pid)
+			seen++;
+		else
+			others++;
+	}
+	fclose(f);
+	return seen && !others;
+}
+
+/* "vm-NAME" for a QEMU, "pid-N" otherwise: names a person reading
+ * `systemd-cgls` recognises, made of bytes a cgroup name may hold. */
+static void leaf_name(const struct proc_info *pi, char *buf, size_t len)
+{
+	size_t n;
+
+	if (!pi->vm_name[0]) {
+		snprintf(buf, len, "pid-%d", pi->pid);
+		return;
+	}
+	snprintf(buf, len, "vm-%s", pi->vm_name);
+	for (n = 3; buf[n]; n++)
+		if (!isalnum((unsigned char)buf[n]) && !strchr("-_.@", buf[n]))
+			buf[n] = '_';
+}
+
+/* mkdir -p below the root, enabling io and memory in each parent so that
+ * the new cgroup has io.max (and the page cache it dirties is its own). */
+static int make_cgroup(struct daemon *d, const char *path)
+{
+	char dir[8300], ctl[8400];
+	size_t rootlen = strlen(d->cgroot);
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, path);
+	for (char *p = dir + rootlen + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		/* the parent of this component delegates io (and memory) */
+		snprintf(ctl, sizeof(ctl), "%.*s/cgroup.subtree_control",
+			 (int)(strrchr(dir, '/') - dir), dir);
+		err = write_file(ctl, "+io +memory");
+		if (err)
+			err = write_file(ctl, "+io");
+		if (err) {
+			log_warn("%s: enabling io: %s", ctl, strerror(-err));
+			return err;
+		}
+		if (mkdir(dir, 0755) && errno != EEXIST) {
+			err = -errno;
+			log_warn("%s: %s", dir, strerror(-err));
+			return err;
+		}
+		*p = c;
+		if (!c)
+			return 0;
+	}
+}
+
+static void remove_created(struct daemon *d, const char *path)
+{
+	char dir[8300], **n;
+
+	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, path);
+	if (!rmdir(dir) || errno == ENOENT) {
+		log_info("removed %s (its process exited)", path);
+		return;
+	}
+	if (errno != EBUSY) {
+		log_warn("%s: %s", dir, strerror(errno));
+		return;
+	}
+	for (int i = 0; i < d->nr_pending_rmdir; i++)
+		if (!strcmp(d->pending_rmdir[i], path))
+			return;
+	n = realloc(d->pending_rmdir, (d->nr_pending_rmdir + 1) * sizeof(*n));
+	if (!n)
+		return;
+	d->pending_rmdir = n;
+	n[d->nr_pending_rmdir] = strdup(path);
+	if (n[d->nr_pending_rmdir])
+		d->nr_pending_rmdir++;
+}
+
+static int track(struct daemon *d, const struct proc_info *pi, int group, const char *path,
+		 uint64_t id, bool created)
+{
+	int pid = pi->pid;
+
+	struct daemon_proc *n = realloc(d->procs, (d->nr_procs + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	d->procs = n;
+	n = &d->procs[d->nr_procs];
+	memset(n, 0, sizeof(*n));
+	n->pid = pid;
+	n->group = group;
+	n->cgroup_id = id;
+	n->created = created;
+	if (path && !(n->path = strdup(path)))
+		return -ENOMEM;
+	if (pi->vm_name[0] && !(n->vm_name = strdup(pi->vm_name))) {
+		free(n->path);
+		return -ENOMEM;
+	}
+	d->nr_procs++;
+	meter_watch_pid(d->meter, pid, true);
+	if (path)
+		members_add_member(&d->members[group], path, id);
+	return 0;
+}
+
+/*
+ * Where group g limits process pi: the cgroup it sits in when it is alone
+ * there (a systemd unit, a libvirt emulator cgroup already covered by a
+ * vm: scope is left to that), else a cgroup of its own under move-to,
+ * which it is moved into with all its threads (cgroup.procs moves a whole
+ * thread group).
+ */
+static void place(struct daemon *d, int g, const struct proc_info *pi)
+{
+	const struct policy_group *group = &d->policy.groups[g];
+	struct daemon_proc *other = proc_find(d, pi->pid, -1);
+	char dir[8300], leaf[PROCS_NAME_MAX + 8], target[600], pidtext[16];
+	uint64_t id;
+	int err;
+
+	if (proc_find(d, pi->pid, g))
+		return;
+	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, pi->cgroup);
+	id = cgroupfs_id_of(dir);
+	if (!id)
+		return;		/* exited meanwhile */
+	if (members_owner(&d->members[g], id) >= 0)
+		return;		/* its cgroup is a member already */
+	if (other && other->path) {
+		track(d, pi, g, other->path, other->cgroup_id, false);
+		return;
+	}
+	if (strcmp(pi->cgroup, "/") && cgroup_alone(dir, pi->pid)) {
+		log_info("group %s: pid %d%s%s limited in its own cgroup %s", group->name, pi->pid,
+			 pi->vm_name[0] ? ", VM " : "", pi->vm_name, pi->cgroup);
+		track(d, pi, g, pi->cgroup, id, false);
+		return;
+	}
+	if (!group->move) {
+		log_warn("group %s: pid %d shares cgroup %s with other processes and move = no: "
+			 "not limited", group->name, pi->pid, pi->cgroup);
+		track(d, pi, g, NULL, 0, false);
+		return;
+	}
+	leaf_name(pi, leaf, sizeof(leaf));
+	snprintf(target, sizeof(target), "%s/%s", d->policy.daemon.move_to, leaf);
+	err = make_cgroup(d, target);
+	snprintf(dir, sizeof(dir), "%s%s/cgroup.procs", d->cgroot, target);
+	snprintf(pidtext, sizeof(pidtext), "%d", pi->pid);
+	if (!err)
+		err = write_file(dir, pidtext);
+	if (err) {
+		log_warn("group %s: moving pid %d to %s: %s", group->name, pi->pid, target,
+			 strerror(-err));
+		remove_created(d, target);
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, target);
+	id = cgroupfs_id_of(dir);
+	log_info("group %s: moved pid %d%s%s from %s to %s", group->name, pi->pid,
+		 pi->vm_name[0] ? ", VM " : "", pi->vm_name, pi->cgroup, target);
+	track(d, pi, g, target, id, true);
+}
+
+static void consider(struct daemon *d, int pid)
+{
+	struct proc_info pi;
+
+	if (pid == getpid() || procs_read(PROC_ROOT, pid, &pi) || !pi.exe[0] || !pi.cgroup[0])
+		return;
+	for (int g = 0; g < d->policy.nr_groups; g++)
+		if (procs_match(&d->policy.groups[g], &pi))
+			place(d, g, &pi);
+}
+
+static void forget(struct daemon *d, int i)
+{
+	struct daemon_proc *p = &d->procs[i];
+	bool shared = false;
+
+	for (int j = 0; j < d->nr_procs; j++)
+		if (j != i && d->procs[j].pid == p->pid)
+			shared = true;
+	if (!shared)
+		meter_watch_pid(d->meter, p->pid, false);
+	if (p->path) {
+		members_remove_cgroup(&d->members[p->group], 1, p->cgroup_id);
+		if (p->created)
+			remove_created(d, p->path);
+	}
+	free(p->path);
+	free(p->vm_name);
+	d->procs[i] = d->procs[--d->nr_procs];
+}
+
+void daemon_procs_exit(struct daemon *d, int pid)
+{
+	log_debug("pid %d exited", pid);
+	for (int i = 0; i < d->nr_procs;)
+		if (d->procs[i].pid == pid)
+			forget(d, i);
+		else
+			i++;
+}
+
+void daemon_procs_exec(struct daemon *d, int pid)
+{
+	if (d->watching_procs)
+		consider(d, pid);
+}
+
+void daemon_procs_scan(struct daemon *d)
+{
+	struct dirent *e;
+	DIR *proc;
+
+	/* exit events lost (ring full) or processes gone before we watched */
+	for (int i = 0; i < d->nr_procs;) {
+		char path[64];
+
+		snprintf(path, sizeof(path), PROC_ROOT "/%d", d->procs[i].pid);
+		if (access(path, F_OK) && errno == ENOENT)
+			forget(d, i);
+		else
+			i++;
+	}
+	if (!d->watching_procs)
+		return;
+	proc = opendir(PROC_ROOT);
+	if (!proc) {
+		log_warn(PROC_ROOT ": %s", strerror(errno));
+		return;
+	}
+	while ((e = readdir(proc)))
+		if (isdigit((unsigned char)e->d_name[0]))
+			consider(d, atoi(e->d_name));
+	closedir(proc);
+}
+
+/* Cgroups a previous daemon made under move-to whose process is gone. */
+static void sweep_move_to(struct daemon *d)
+{
+	char dir[8300];
+	struct dirent *e;
+	DIR *top;
+
+	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, d->policy.daemon.move_to);
+	top = opendir(dir);
+	if (!top)
+		return;
+	while ((e = readdir(top))) {
+		char sub[8600];
+
+		if (strncmp(e->d_name, "vm-", 3) && strncmp(e->d_name, "pid-", 4))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+		if (!rmdir(sub))
+			log_info("removed %s/%s (left empty by an earlier run)",
+				 d->policy.daemon.move_to, e->d_name);
+	}
+	closedir(top);
+}
+
+void daemon_procs_start(struct daemon *d)
+{
+	d->watching_procs = procs_policy_watches(&d->policy);
+	meter_watch_exec(d->meter, d->watching_procs);
+	if (d->watching_procs)
+		sweep_move_to(d);
+	daemon_procs_scan(d);
+}
+
+void daemon_procs_add_members(struct daemon *d, struct group_members *gm)
+{
+	for (int i = 0; i < d->nr_procs; i++)
+		if (d->procs[i].path)
+			members_add_member(&gm[d->procs[i].group], d->procs[i].path,
+					   d->procs[i].cgroup_id);
+}
+
+void daemon_procs_tick(struct daemon *d)
+{
+	for (int i = 0; i < d->nr_pending_rmdir;) {
+		char dir[8300];
+
+		snprintf(dir, sizeof(dir), "%s%s", d->cgroot, d->pending_rmdir[i]);
+		if (!rmdir(dir) || errno == ENOENT) {
+			log_info("removed %s (its process exited)", d->pending_rmdir[i]);
+		} else if (errno == EBUSY) {
+			i++;
+			continue;	/* still populated: a child of the process lives on */
+		} else {
+			log_warn("%s: %s", dir, strerror(errno));
+		}
+		free(d->pending_rmdir[i]);
+		d->pending_rmdir[i] = d->pending_rmdir[--d->nr_pending_rmdir];
+	}
+}
+
+void daemon_procs_regroup(struct daemon *d, const int *new_index, const struct policy *fresh)
+{
+	for (int i = 0; i < d->nr_procs;) {
+		int g = new_index[d->procs[i].group];
+		struct proc_info pi;
+
+		if (g >= 0 && !procs_read(PROC_ROOT, d->procs[i].pid, &pi) &&
+		    procs_match(&fresh->groups[g], &pi)) {
+			d->procs[i++].group = g;
+			continue;
+		}
+		/* the group or its match is gone: the process stays where it
+		 * is, and its io.max goes back when nobody asks for it */
+		meter_watch_pid(d->meter, d->procs[i].pid, false);
+		free(d->procs[i].path);
+		free(d->procs[i].vm_name);
+		d->procs[i] = d->procs[--d->nr_procs];
+	}
+}
+
+void daemon_procs_free(struct daemon *d)
+{
+	for (int i = 0; i < d->nr_procs; i++) {
+		free(d->procs[i].path);
+		free(d->procs[i].vm_name);
+	}
+	free(d->procs);
+	d->procs = NULL;
+	d->nr_procs = 0;
+	for (int i = 0; i < d->nr_pending_rmdir; i++)
+		free(d->pending_rmdir[i]);
+	free(d->pending_rmdir);
+	d->pending_rmdir = NULL;
+	d->nr_pending_rmdir = 0;
+}
