@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <stdbool.h>
 #include "split.h"
 
 /* A consumer using this much of its allocation may want more than it got. */
@@ -68,19 +69,76 @@ void split_allowance(double budget, struct split_consumer *c, int n)
 	}
 }
 
+/* The measured mix fills this much of the budget: both directions are
+ * pressing against io.max, keep following the mix. */
+#define SPLIT_MIX_FULL	0.90
+/* The least share of a direction that presses against its io.max. */
+#define SPLIT_PRESSED_MIN	0.10
+
 void split_by_mix(double budget, struct split_consumer *c, int n)
 {
-	double total = 0, floor_share = SPLIT_MIN_SHARE / 2;
+	double total = 0, sat_total = 0, unsat_sum = 0, floor_share = SPLIT_MIN_SHARE / 2;
+	bool sat[n];
+	int nr_sat = 0;
 
 	if (n <= 0)
 		return;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		total += c[i].demand;
+		sat[i] = c[i].alloc > 0 && c[i].demand >= SPLIT_SATURATED * c[i].alloc;
+		if (sat[i]) {
+			nr_sat++;
+			sat_total += c[i].demand;
+		}
+	}
+	/*
+	 * Budget left over while a direction presses against its io.max (the
+	 * writes stopped, the reads are still held at their old share): the
+	 * mix alone would take a tick per doubling to follow, so the spare
+	 * goes to the pressed directions at once, the others keeping
+	 * headroom above their use.
+	 */
+	if (nr_sat && nr_sat < n && total < SPLIT_MIX_FULL * budget) {
+		for (int i = 0; i < n; i++) {
+			if (sat[i])
+				continue;
+			c[i].alloc = c[i].demand * SPLIT_HEADROOM;
+			if (c[i].alloc < budget * floor_share)
+				c[i].alloc = budget * floor_share;
+			unsat_sum += c[i].alloc;
+		}
+		for (int i = 0; i < n; i++)
+			if (sat[i])
+				c[i].alloc = (budget - unsat_sum) *
+					     (sat_total > 0 ? c[i].demand / sat_total : 1.0 / nr_sat);
+		return;
+	}
 	for (int i = 0; i < n; i++) {
 		double share = total > 0 ? c[i].demand / total : 1.0 / n;
 
 		/* floor, then renormalise so the shares still sum to 1 */
 		share = floor_share + share * (1 - floor_share * n);
 		c[i].alloc = budget * share;
+	}
+	/*
+	 * A direction pressed at a sliver of the budget cannot show what it
+	 * wants (a mixed job whose reads wait behind riops=10 issues few
+	 * writes too), and the mix would keep it there: it gets at least
+	 * SPLIT_PRESSED_MIN, taken from the others in proportion.
+	 */
+	for (int i = 0; i < n; i++) {
+		double need = budget * SPLIT_PRESSED_MIN - c[i].alloc, rest = 0;
+
+		if (!sat[i] || need <= 0)
+			continue;
+		for (int j = 0; j < n; j++)
+			if (j != i)
+				rest += c[j].alloc;
+		if (rest <= need)
+			continue;
+		for (int j = 0; j < n; j++)
+			if (j != i)
+				c[j].alloc -= need * c[j].alloc / rest;
+		c[i].alloc += need;
 	}
 }

@@ -18,7 +18,9 @@ struct split_consumer {
 void split_allowance(double budget, struct split_consumer *c, int n);
 /* For the reads and writes of one workload, which are coupled (a throttled
  * write holds a queue slot a read could use): shares follow the measured
- * mix, each direction keeping a small floor so that it can be seen waking. */
+ * mix, each direction keeping a small floor so that it can be seen waking;
+ * when the mix leaves budget unused while a direction uses >= 85% of its
+ * last allocation, that spare goes to it at once. */
 void split_by_mix(double budget, struct split_consumer *c, int n);
 
 #endif
