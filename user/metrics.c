@@ -209,6 +209,20 @@ char *metrics_render(const struct status_snapshot *s)
 		       "Brief cgroup freezes to make blk-throttle restart a slice it lost.");
 	fputs("iorate_bypass_repairs_total", f);
 	metrics_u64(f, s->bypass_repairs);
+	metrics_family(f, "iorate_events_total", "counter",
+		       "cgroup and process events applied from the BPF ring.");
+	fputs("iorate_events_total", f);
+	metrics_u64(f, s->events_handled);
+	metrics_family(f, "iorate_events_lost_total", "counter",
+		       "Events the BPF ring had no room for (each makes the daemon rescan).");
+	fputs("iorate_events_lost_total", f);
+	metrics_u64(f, s->events_lost);
+	metrics_family(f, "iorate_reaction_seconds", "gauge",
+		       "From a cgroup's mkdir to its io.max written: last batch and worst since start.");
+	fputs("iorate_reaction_seconds{stat=\"last\"}", f);
+	metrics_value(f, s->reaction_last_ms / 1000);
+	fputs("iorate_reaction_seconds{stat=\"max\"}", f);
+	metrics_value(f, s->reaction_max_ms / 1000);
 	metrics_family(f, "iorate_uptime_seconds", "gauge", "Seconds since the daemon started.");
 	fputs("iorate_uptime_seconds", f);
 	metrics_value(f, round(s->uptime_s * 1000) / 1000);
