@@ -586,6 +586,11 @@ int daemon_handle_events(struct daemon *d)
 
 	meter_drain_events(d->meter, collect_event, &batch);
 	meter_read_stats(d->meter, stats);
+	if (stats[IORATE_STAT_USAGE_FULL] && !d->usage_full)
+		log_warn("the BPF usage map is full (%u cgroup x disk pairs): I/O of new pairs is not "
+			 "counted nor limited by rate; pairs already in it still are. Raise "
+			 "IORATE_USAGE_MAP_ENTRIES or limit fewer cgroups", meter_usage_capacity(d->meter));
+	d->usage_full = stats[IORATE_STAT_USAGE_FULL];
 	if (stats[IORATE_STAT_EVENTS_LOST] != d->events_lost) {
 		log_warn("cgroup event ring overflowed (%llu events lost in all); rescanning",
 			 (unsigned long long)stats[IORATE_STAT_EVENTS_LOST]);

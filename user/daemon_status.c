@@ -285,6 +285,7 @@ int daemon_status_snapshot(struct daemon *d, const struct daemon_status_window *
 	out->bypass_repairs = d->bypass_repairs;
 	out->events_handled = d->events_handled;
 	out->events_lost = d->events_lost;
+	out->usage_full = d->usage_full;
 	out->reaction_last_ms = d->reaction_last_ns / 1e6;
 	out->reaction_max_ms = d->reaction_max_ns / 1e6;
 	out->groups = calloc(d->policy.nr_groups + 1, sizeof(*out->groups));
@@ -444,6 +445,7 @@ struct json_object *daemon_status_json(const struct status_snapshot *s)
 	json_object_object_add(counters, "bypass_repairs", json_object_new_uint64(s->bypass_repairs));
 	json_object_object_add(counters, "events_handled", json_object_new_uint64(s->events_handled));
 	json_object_object_add(counters, "events_lost", json_object_new_uint64(s->events_lost));
+	json_object_object_add(counters, "usage_map_full", json_object_new_uint64(s->usage_full));
 	json_object_object_add(counters, "reaction_last_ms", json_object_new_double(s->reaction_last_ms));
 	json_object_object_add(counters, "reaction_max_ms", json_object_new_double(s->reaction_max_ms));
 	json_object_object_add(o, "counters", counters);

@@ -76,6 +76,7 @@ struct status_snapshot {
 	double window_s;	/* what the rates are over; 0 = none yet */
 	uint64_t ticks, iomax_writes, iomax_errors, bypass_repairs;
 	uint64_t events_handled, events_lost;
+	uint64_t usage_full;		/* I/Os not counted: usage map full */
 	double reaction_last_ms, reaction_max_ms;	/* cgroup mkdir -> io.max */
 	struct status_group *groups;
 	int nr_groups;

@@ -15,6 +15,7 @@ struct meter {
 	meter_event_fn event_fn;
 	void *event_ctx;
 	int nr_cpus;
+	uint32_t usage_entries;
 	struct iorate_usage *percpu;	/* one value per possible CPU */
 };
 
@@ -50,6 +51,11 @@ int meter_watch_pid(struct meter *m, uint32_t pid, bool on)
 	if (bpf_map_delete_elem(fd, &pid) && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+uint32_t meter_usage_capacity(struct meter *m)
+{
+	return m->usage_entries;
 }
 
 int meter_events_fd(struct meter *m)
@@ -96,6 +102,16 @@ int meter_open(struct meter **out)
 		log_error("failed to open BPF object: %s", strerror(-err));
 		goto cleanup;
 	}
+	/* IORATE_USAGE_MAP_ENTRIES: a smaller (or larger) usage map, for
+	 * hosts with more cgroup x disk pairs than the default and for the
+	 * test that fills it */
+	if (getenv("IORATE_USAGE_MAP_ENTRIES")) {
+		long n = strtol(getenv("IORATE_USAGE_MAP_ENTRIES"), NULL, 10);
+
+		if (n > 0 && n <= 1 << 22)
+			bpf_map__set_max_entries(m->skel->maps.usage, n);
+	}
+	m->usage_entries = bpf_map__max_entries(m->skel->maps.usage);
 	err = iorate_bpf__load(m->skel);
 	if (err) {
 		log_error("failed to load BPF programs: %s (needs root, kernel BTF and tp_btf: Linux >= 5.16)",

@@ -22,6 +22,8 @@ struct iorate_bpf *meter_skel(struct meter *m);
  * calls fn for each event posted since the last one. */
 typedef void (*meter_event_fn)(void *ctx, const struct iorate_event *ev);
 int meter_events_fd(struct meter *m);
+/* Entries the usage map holds (cgroup x disk pairs). */
+uint32_t meter_usage_capacity(struct meter *m);
 /* Exec events for every process (while a policy selects processes), and
  * an exit event for each watched pid. */
 void meter_watch_exec(struct meter *m, bool on);
