@@ -89,16 +89,27 @@ test-cli: $(OUTPUT)/iorate
 test-host: $(OUTPUT)/iorate
 	@tests/run-tier host bats tests/host
 
-# 6.1 (Debian 12's default kernel) and 6.12 (its backport): the meter on
-# both; enforcement on 6.12, see docs/enforcement.md for 6.1's blk-throttle.
-VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/030-observe.bats
+# 6.1 (Debian 12's default kernel) and 6.12 (its backport): the meter,
+# discovery, observability and faults on both; of enforcement, 6.1 runs the
+# single-direction writeback case, which its blk-throttle holds (mixed
+# read/write limits under-deliver there: docs/enforcement.md).
+VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/025-discover.bats tests/vm/030-observe.bats tests/vm/035-top.bats tests/vm/040-faults.bats tests/vm/045-mapfull.bats
 VM_TESTS_612 := tests/vm/020-enforce.bats
+VM_TESTS_61_FILTER := buffered writes flushed by writeback
 test-vm: $(OUTPUT)/iorate
-	@tests/run-tier vm tools/vmtest --kernel 6.1 -- bats $(VM_TESTS_BOTH)
+	@tests/run-tier vm tools/vmtest --kernel 6.1 -- sh -c 'bats $(VM_TESTS_BOTH) && bats -f "$(VM_TESTS_61_FILTER)" $(VM_TESTS_612)'
 	@tests/run-tier vm tools/vmtest --kernel 6.12 -- bats $(VM_TESTS_BOTH) $(VM_TESTS_612)
 
 demo: $(OUTPUT)/iorate
 	tools/vmtest --kernel 6.12 -- tools/demo
+
+# Benchmarks in the test VM (docs/bench.md): figures and series in
+# $(OUTPUT)/bench (results.txt, */*.dat), then the plots drawn on the host.
+.PHONY: bench
+bench: $(OUTPUT)/iorate
+	rm -rf $(OUTPUT)/bench && mkdir -p $(OUTPUT)/bench
+	IORATE_VM_OUTDIR=$(CURDIR)/$(OUTPUT)/bench tools/vmtest --kernel 6.12 --timeout 1800 -- tools/bench/all
+	tools/bench/plot $(OUTPUT)/bench
 
 clean:
 	rm -rf $(OUTPUT)
