@@ -101,13 +101,23 @@ static void initial_iomax(const struct ctl_binding *b, struct ctl_slot *s)
 	}
 }
 
+/* Slots are kept sorted by cgroup id: a host with a thousand members looks
+ * one up several times per tick. */
 struct ctl_slot *ctl_binding_slot(struct ctl_binding *b, uint64_t cgroup_id, bool create)
 {
 	struct ctl_slot *s;
+	int lo = 0, hi = b->nr_slots;
 
-	for (int i = 0; i < b->nr_slots; i++)
-		if (b->slots[i].cgroup_id == cgroup_id)
-			return &b->slots[i];
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (b->slots[mid].cgroup_id < cgroup_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < b->nr_slots && b->slots[lo].cgroup_id == cgroup_id)
+		return &b->slots[lo];
 	if (!create)
 		return NULL;
 	if (b->nr_slots == b->cap_slots) {
@@ -119,7 +129,9 @@ struct ctl_slot *ctl_binding_slot(struct ctl_binding *b, uint64_t cgroup_id, boo
 		b->slots = s;
 		b->cap_slots = cap;
 	}
-	s = &b->slots[b->nr_slots++];
+	s = &b->slots[lo];
+	memmove(s + 1, s, (b->nr_slots - lo) * sizeof(*s));
+	b->nr_slots++;
 	memset(s, 0, sizeof(*s));
 	s->cgroup_id = cgroup_id;
 	init_buckets(s->buckets, b->group);

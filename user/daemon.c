@@ -226,9 +226,9 @@ static void prune_bindings(struct daemon *d)
 		const struct group_members *gm = &d->members[d->bindings[i].group];
 
 		for (int s = 0; s < b->nr_slots; s++) {
-			b->slots[s].seen = false;
-			for (int m = 0; m < gm->nr && !b->slots[s].seen; m++)
-				b->slots[s].seen = gm->members[m].id == b->slots[s].cgroup_id;
+			int m = members_owner(gm, b->slots[s].cgroup_id);
+
+			b->slots[s].seen = m >= 0 && gm->members[m].id == b->slots[s].cgroup_id;
 		}
 		ctl_binding_remove_unseen(b);
 	}
@@ -281,11 +281,9 @@ static void feed(struct daemon *d, double dt_s)
 static const char *member_path(struct daemon *d, int group, uint64_t id)
 {
 	struct group_members *gm = &d->members[group];
+	int m = members_owner(gm, id);
 
-	for (int m = 0; m < gm->nr; m++)
-		if (gm->members[m].id == id)
-			return gm->members[m].path;
-	return NULL;
+	return m >= 0 && gm->members[m].id == id ? gm->members[m].path : NULL;
 }
 
 static bool differs(uint64_t cur, uint64_t want)

@@ -234,10 +234,8 @@ static int daemon_status_group(struct daemon *d, const struct daemon_status_wind
 			struct state_entry *e;
 			int m;
 
-			for (m = 0; m < gm->nr; m++)
-				if (gm->members[m].id == slot->cgroup_id)
-					break;
-			if (m == gm->nr)
+			m = members_owner(gm, slot->cgroup_id);
+			if (m < 0 || gm->members[m].id != slot->cgroup_id)
 				continue;	/* gone since the last tick */
 			sm->cgroup = strdup(gm->members[m].path);
 			if (!sm->cgroup)
