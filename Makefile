@@ -153,7 +153,7 @@ uninstall:
 # test-asan: the unit tier again, built with clang under ASan (LeakSanitizer
 # on) and UBSan; any report fails it. fuzz / test-fuzz: the libFuzzer targets
 # in tests/fuzz/ (docs/hardening.md). `make -j4 fuzz FUZZ_TIME=600` runs the
-# four targets side by side. Nothing here writes into the repository.
+# five targets side by side. Nothing here writes into the repository.
 .PHONY: test-asan fuzz test-fuzz
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -192,7 +192,7 @@ FUZZ_SMOKE_TIME ?= 15
 FUZZ_DIR := $(OUTPUT)/fuzz
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
-FUZZ_TARGETS := policy glob state libvirt
+FUZZ_TARGETS := policy glob state libvirt ctlsock
 FUZZ_OPTS = -max_total_time=$(1) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	-artifact_prefix=$(FUZZ_DIR)/crashes/$*/
 fuzz_objs = $(patsubst %,$(FUZZ_DIR)/user/%.o,$(1))
@@ -201,6 +201,8 @@ FUZZ_OBJS_glob := $(call fuzz_objs,units)
 FUZZ_OBJS_state := $(call fuzz_objs,state iomax log)
 FUZZ_OBJS_libvirt := $(call fuzz_objs,libvirt_xml policy units)
 FUZZ_LIBS_libvirt := $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null)
+FUZZ_OBJS_ctlsock := $(call fuzz_objs,ctlsock log)
+FUZZ_LIBS_ctlsock := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
 # Kept between runs (pattern-made objects would be removed as intermediate).
 .SECONDARY: $(sort $(foreach t,$(FUZZ_TARGETS),$(FUZZ_DIR)/fuzz_$(t).o $(FUZZ_OBJS_$(t))))
 
