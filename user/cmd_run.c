@@ -385,7 +385,7 @@ int do_run(int argc, char **argv)
 					err = 0;
 				}
 				daemon_status_window_update(&r.win, &r.d);
-				run_metrics_update(&r, false);
+				run_metrics_update(&r, metrics_wanted(r.metrics));
 			}
 		}
 		/* last: a reload asked here sees the tick above, and the

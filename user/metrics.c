@@ -21,10 +21,17 @@
 #define METRICS_MAX_CONNECTIONS	16
 #define METRICS_CONN_TIMEOUT_S	10
 
+/* How long a scrape waits for the daemon's next tick to render fresh
+ * text (the tick is at most 100 ms by default; 10 s is the longest). */
+#define METRICS_FRESH_WAIT_MS	250
+
 struct metrics {
 	struct MHD_Daemon *mhd;
 	pthread_mutex_t lock;
+	pthread_cond_t published;	/* signalled with each new text */
 	char *text;		/* the latest published text, under lock */
+	uint64_t generation;	/* texts published so far, under lock */
+	bool wanted;		/* a scrape waits for a fresh text, under lock */
 };
 
 /* ---- rendering ---- */
@@ -265,8 +272,26 @@ static enum MHD_Result metrics_handle(void *cls, struct MHD_Connection *conn, co
 	if (strcmp(url, "/metrics"))
 		return metrics_reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found,
 				     sizeof(not_found) - 1);
-	/* MUST_COPY under the lock: the daemon may swap the text right after */
+	/* Counters as of the tick after the request, not of the last
+	 * periodic render: what a scrape says agrees with `iorate status`
+	 * asked at the same moment. The text is rendered by the daemon's
+	 * loop (its state is not ours to read from this thread); a slow loop
+	 * only costs this scrape the older text. */
 	pthread_mutex_lock(&m->lock);
+	{
+		uint64_t gen = m->generation;
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += METRICS_FRESH_WAIT_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		m->wanted = true;
+		while (m->generation == gen &&
+		       pthread_cond_timedwait(&m->published, &m->lock, &until) == 0)
+			;
+	}
+	/* MUST_COPY under the lock: the daemon may swap the text right after */
 	ret = metrics_reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
 			    m->text ? m->text : "", m->text ? strlen(m->text) : 0);
 	pthread_mutex_unlock(&m->lock);
@@ -332,6 +357,7 @@ int metrics_start(const char *addr, struct metrics **out)
 	if (!m)
 		return -ENOMEM;
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->published, NULL);
 	if (ss.ss_family == AF_INET6) {
 		flags |= MHD_USE_IPv6;
 		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
@@ -345,6 +371,7 @@ int metrics_start(const char *addr, struct metrics **out)
 				  MHD_OPTION_END);
 	if (!m->mhd) {
 		/* MHD logged why on stderr; the usual one is a port in use */
+		pthread_cond_destroy(&m->published);
 		pthread_mutex_destroy(&m->lock);
 		free(m);
 		return -EADDRINUSE;
@@ -358,6 +385,7 @@ void metrics_stop(struct metrics *m)
 	if (!m)
 		return;
 	MHD_stop_daemon(m->mhd);
+	pthread_cond_destroy(&m->published);
 	pthread_mutex_destroy(&m->lock);
 	free(m->text);
 	free(m);
@@ -374,6 +402,21 @@ void metrics_publish(struct metrics *m, char *text)
 	pthread_mutex_lock(&m->lock);
 	old = m->text;
 	m->text = text;
+	m->generation++;
+	m->wanted = false;
+	pthread_cond_broadcast(&m->published);
 	pthread_mutex_unlock(&m->lock);
 	free(old);
+}
+
+bool metrics_wanted(struct metrics *m)
+{
+	bool wanted;
+
+	if (!m)
+		return false;
+	pthread_mutex_lock(&m->lock);
+	wanted = m->wanted;
+	pthread_mutex_unlock(&m->lock);
+	return wanted;
 }

@@ -19,6 +19,8 @@ int metrics_start(const char *addr, struct metrics **out);
 void metrics_stop(struct metrics *m);
 /* Swap in a new text; takes ownership of text (malloc'd). */
 void metrics_publish(struct metrics *m, char *text);
+/* Whether a scrape is waiting for a fresh text: render at this tick. */
+bool metrics_wanted(struct metrics *m);
 
 /* Pure: the exposition text of a snapshot, malloc'd (NULL: no memory). */
 char *metrics_render(const struct status_snapshot *s);
