@@ -100,6 +100,14 @@ static void metrics_u64(FILE *f, uint64_t v)
 	fprintf(f, " %llu\n", (unsigned long long)v);
 }
 
+/* A family of one unlabelled counter. */
+static void metrics_counter(FILE *f, const char *name, const char *help, uint64_t v)
+{
+	metrics_family(f, name, "counter", help);
+	fputs(name, f);
+	metrics_u64(f, v);
+}
+
 static const char *const metrics_dirs[IORATE_NR_DIRS] = { "read", "write", "discard", "flush" };
 static const char *const metrics_levels[IORATE_NR_LEVELS] = { "bio", "device" };
 
@@ -202,28 +210,18 @@ char *metrics_render(const struct status_snapshot *s)
 			}
 		}
 
-	metrics_family(f, "iorate_ticks_total", "counter", "Control loop ticks since the daemon started.");
-	fputs("iorate_ticks_total", f);
-	metrics_u64(f, s->ticks);
-	metrics_family(f, "iorate_iomax_writes_total", "counter", "Writes of io.max lines.");
-	fputs("iorate_iomax_writes_total", f);
-	metrics_u64(f, s->iomax_writes);
-	metrics_family(f, "iorate_iomax_errors_total", "counter",
-		       "io.max lines that could not be read or written.");
-	fputs("iorate_iomax_errors_total", f);
-	metrics_u64(f, s->iomax_errors);
-	metrics_family(f, "iorate_bypass_repairs_total", "counter",
-		       "Brief cgroup freezes to make blk-throttle restart a slice it lost.");
-	fputs("iorate_bypass_repairs_total", f);
-	metrics_u64(f, s->bypass_repairs);
-	metrics_family(f, "iorate_events_total", "counter",
-		       "cgroup and process events applied from the BPF ring.");
-	fputs("iorate_events_total", f);
-	metrics_u64(f, s->events_handled);
-	metrics_family(f, "iorate_events_lost_total", "counter",
-		       "Events the BPF ring had no room for (each makes the daemon rescan).");
-	fputs("iorate_events_lost_total", f);
-	metrics_u64(f, s->events_lost);
+	metrics_counter(f, "iorate_ticks_total", "Control loop ticks since the daemon started.", s->ticks);
+	metrics_counter(f, "iorate_iomax_writes_total", "Writes of io.max lines.", s->iomax_writes);
+	metrics_counter(f, "iorate_iomax_errors_total",
+			"io.max lines that could not be read or written.", s->iomax_errors);
+	metrics_counter(f, "iorate_bypass_repairs_total",
+			"Brief cgroup freezes to make blk-throttle restart a slice it lost.",
+			s->bypass_repairs);
+	metrics_counter(f, "iorate_events_total",
+			"cgroup and process events applied from the BPF ring.", s->events_handled);
+	metrics_counter(f, "iorate_events_lost_total",
+			"Events the BPF ring had no room for (each makes the daemon rescan).",
+			s->events_lost);
 	metrics_family(f, "iorate_reaction_seconds", "gauge",
 		       "From a cgroup's mkdir to its io.max written: last batch and worst since start.");
 	fputs("iorate_reaction_seconds{stat=\"last\"}", f);
