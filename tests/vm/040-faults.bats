@@ -392,6 +392,11 @@ print("%d cgroups made and removed in %.1f s (%d rmdir retries)" % (n, time.mono
 }
 
 @test "a disk removed under load (null_blk power=0): the daemon drops its lines, keeps the others" {
+	# Seen in a CI run on 6.1: the shell writing power=0 spun in the
+	# kernel (soft lockup, 10+ minutes) while the disk's bios waited in
+	# blk-throttle. A kernel livelock, not iorate's; 6.12 runs the case.
+	[[ ${IORATE_VM_KERNEL_SERIES:-} != 6.1 ]] ||
+		skip "6.1 can lock up powering off a null_blk disk with throttled bios queued"
 	steady_setup
 	disk_create r0
 	cg_create /rm
