@@ -198,7 +198,7 @@ FUZZ_OPTS = -max_total_time=$(1) -timeout=10 -rss_limit_mb=2048 -print_final_sta
 fuzz_objs = $(patsubst %,$(FUZZ_DIR)/user/%.o,$(1))
 FUZZ_OBJS_policy := $(call fuzz_objs,policy units)
 FUZZ_OBJS_glob := $(call fuzz_objs,units)
-FUZZ_OBJS_state := $(call fuzz_objs,state iomax log)
+FUZZ_OBJS_state := $(call fuzz_objs,state iomax cgroupfs log)
 FUZZ_OBJS_libvirt := $(call fuzz_objs,libvirt_xml policy units)
 FUZZ_LIBS_libvirt := $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null)
 FUZZ_OBJS_ctlsock := $(call fuzz_objs,ctlsock log)

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <fts.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "cgroupfs.h"
 
 struct cgroup_name {
@@ -73,6 +75,19 @@ int cgroupfs_find_io_root(char *root, size_t len, bool *is_v2)
 		*is_v2 = false;
 		err = 0;
 	}
+	return err;
+}
+
+int cgroupfs_write(const char *path, const char *text)
+{
+	ssize_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != len)
+		err = errno ? -errno : -EIO;
+	close(fd);
 	return err;
 }
 

@@ -25,6 +25,9 @@ void cgroup_names_free(struct cgroup_names *n);
  * cgroup exists (rescans the tree at most once per second on a miss). */
 const char *cgroup_names_lookup(struct cgroup_names *n, uint64_t id);
 int cgroup_names_rescan(struct cgroup_names *n);
+/* Write text to a cgroup control file in one write(2), as the kernel
+ * wants it: 0 or -errno. */
+int cgroupfs_write(const char *path, const char *text);
 /* Id (inode number) of a cgroup directory, 0 on error. */
 uint64_t cgroupfs_id_of(const char *dir);
 

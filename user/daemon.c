@@ -316,22 +316,15 @@ static void freeze_briefly(const char *dir)
 {
 	struct timespec pause = { 0, DAEMON_FREEZE_NS };
 	char path[8400];
-	FILE *f;
+	int err;
 
 	snprintf(path, sizeof(path), "%s/cgroup.freeze", dir);
-	f = fopen(path, "we");
-	if (!f)
+	if (cgroupfs_write(path, "1"))
 		return;
-	fputs("1", f);
-	fclose(f);
 	nanosleep(&pause, NULL);
-	f = fopen(path, "we");
-	if (!f) {
-		log_error("%s: cannot thaw: %s", path, strerror(errno));
-		return;
-	}
-	fputs("0", f);
-	fclose(f);
+	err = cgroupfs_write(path, "0");
+	if (err)
+		log_error("%s: cannot thaw: %s", path, strerror(-err));
 }
 
 static void check_bypass(struct daemon *d, struct state_entry *e, const struct ctl_slot *s)

@@ -24,19 +24,6 @@ static struct daemon_proc *proc_find(struct daemon *d, int pid, int group)
 	return NULL;
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-	ssize_t len = strlen(text);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, len) != len)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /* Whether the cgroup holds no process but pid (cgroup.procs lists the
  * thread group ids of its own processes, not its children's). */
 static bool cgroup_alone(const char *dir, int pid)
@@ -93,9 +80,9 @@ static int make_cgroup(struct daemon *d, const char *path)
 		/* the parent of this component delegates io (and memory) */
 		snprintf(ctl, sizeof(ctl), "%.*s/cgroup.subtree_control",
 			 (int)(strrchr(dir, '/') - dir), dir);
-		err = write_file(ctl, "+io +memory");
+		err = cgroupfs_write(ctl, "+io +memory");
 		if (err)
-			err = write_file(ctl, "+io");
+			err = cgroupfs_write(ctl, "+io");
 		if (err) {
 			log_warn("%s: enabling io: %s", ctl, strerror(-err));
 			return err;
@@ -111,19 +98,28 @@ static int make_cgroup(struct daemon *d, const char *path)
 	}
 }
 
-static void remove_created(struct daemon *d, const char *path)
+/* rmdir a cgroup iorate made: true unless it is still populated (a child
+ * of its process lives on, or the process is a zombie not yet reaped). */
+static bool rmdir_created(struct daemon *d, const char *path)
 {
-	char dir[8300], **n;
+	char dir[8300];
 
 	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, path);
-	if (!rmdir(dir) || errno == ENOENT) {
+	if (!rmdir(dir) || errno == ENOENT)
 		log_info("removed %s (its process exited)", path);
-		return;
-	}
-	if (errno != EBUSY) {
+	else if (errno == EBUSY)
+		return false;
+	else
 		log_warn("%s: %s", dir, strerror(errno));
+	return true;
+}
+
+static void remove_created(struct daemon *d, const char *path)
+{
+	char **n;
+
+	if (rmdir_created(d, path))
 		return;
-	}
 	for (int i = 0; i < d->nr_pending_rmdir; i++)
 		if (!strcmp(d->pending_rmdir[i], path))
 			return;
@@ -210,7 +206,7 @@ static void place(struct daemon *d, int g, const struct proc_info *pi)
 	snprintf(dir, sizeof(dir), "%s%s/cgroup.procs", d->cgroot, target);
 	snprintf(pidtext, sizeof(pidtext), "%d", pi->pid);
 	if (!err)
-		err = write_file(dir, pidtext);
+		err = cgroupfs_write(dir, pidtext);
 	if (err) {
 		log_warn("group %s: moving pid %d to %s: %s", group->name, pi->pid, target,
 			 strerror(-err));
@@ -343,16 +339,9 @@ void daemon_procs_add_members(struct daemon *d, struct group_members *gm)
 void daemon_procs_tick(struct daemon *d)
 {
 	for (int i = 0; i < d->nr_pending_rmdir;) {
-		char dir[8300];
-
-		snprintf(dir, sizeof(dir), "%s%s", d->cgroot, d->pending_rmdir[i]);
-		if (!rmdir(dir) || errno == ENOENT) {
-			log_info("removed %s (its process exited)", d->pending_rmdir[i]);
-		} else if (errno == EBUSY) {
+		if (!rmdir_created(d, d->pending_rmdir[i])) {
 			i++;
-			continue;	/* still populated: a child of the process lives on */
-		} else {
-			log_warn("%s: %s", dir, strerror(errno));
+			continue;
 		}
 		free(d->pending_rmdir[i]);
 		d->pending_rmdir[i] = d->pending_rmdir[--d->nr_pending_rmdir];

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cgroupfs.h"
 #include "iorate.h"
 #include "iomax.h"
 
@@ -98,17 +99,8 @@ int iomax_read(const char *cgroup_dir, uint32_t dev, struct iomax *out)
 int iomax_write(const char *cgroup_dir, uint32_t dev, const struct iomax *m)
 {
 	char path[4200], line[256];
-	ssize_t n;
-	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "%s/io.max", cgroup_dir);
 	iomax_format(dev, m, line, sizeof(line));
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, line, strlen(line));
-	if (n < 0)
-		err = -errno;
-	close(fd);
-	return err;
+	return cgroupfs_write(path, line);
 }
