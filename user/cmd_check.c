@@ -25,6 +25,8 @@ static void check_usage(FILE *f)
 		"    socket = /run/iorate/iorate.sock\n"
 		"    socket-group = NAME\n"
 		"    state-dir = /run/iorate\n"
+		"    move-to = /iorate.slice\n"
+		"    iomax-mode = auto            auto | follow | steady\n"
 		"  [group NAME]                   NAME: letters, digits, _ . -\n"
 		"    match = cgroup:/machine.slice/*web*.scope   repeatable, at least one;\n"
 		"            vm:GLOB | pid:N | exe:/ABS/GLOB     '*' stops at '/', '**' does not\n"

@@ -174,6 +174,7 @@ static void status_print(struct json_object *o)
 	       status_num(o, "tick_ms"), status_str(o, "accounting"), (int)(up / 3600),
 	       (int)fmod(up / 60, 60), (int)fmod(up, 60), status_num(counters, "ticks"),
 	       status_num(counters, "iomax_writes"), status_num(counters, "iomax_errors"));
+	printf("io.max %s (%s)\n", status_str(o, "iomax_mode"), status_str(o, "iomax_mode_why"));
 	if (status_num(counters, "usage_map_full") > 0)
 		printf("WARNING: the BPF usage map is full: %.0f I/Os not counted (see the daemon's log)\n",
 		       status_num(counters, "usage_map_full"));

@@ -24,6 +24,9 @@
 #define CTL_TRIM_GAIN	0.1
 #define CTL_TRIM_MIN	0.9
 #define CTL_TRIM_MAX	1.25
+/* Steady mode's conversion factor: ~2 s of memory, so that writeback's
+ * bio/request ratio, which swings from tick to tick, does not move io.max. */
+#define CTL_CONV_SLOW	0.05
 /* Conversion factors outside this range are measurement noise. */
 #define CTL_CONV_MIN	(1.0 / 256)
 #define CTL_CONV_MAX	64.0
@@ -43,11 +46,13 @@ static void init_buckets(struct throttle_bucket *b, const struct policy_group *g
 				     g->limits[i].max_length_s);
 }
 
-void ctl_binding_init(struct ctl_binding *b, const struct policy_group *g, uint32_t dev)
+void ctl_binding_init(struct ctl_binding *b, const struct policy_group *g, uint32_t dev,
+		      bool steady)
 {
 	memset(b, 0, sizeof(*b));
 	b->group = g;
 	b->dev = dev;
+	b->steady = steady;
 	init_buckets(b->pool, g);
 }
 
@@ -230,6 +235,19 @@ static void charge(struct ctl_binding *b, double dt_s)
 	}
 }
 
+/*
+ * A bucket's rate for the next tick. In steady mode one without a burst
+ * asks for its base rate: blk-throttle holds a line it is left alone with,
+ * and an overshoot is not repaid by moving io.max on a kernel where a move
+ * can cost the limit itself.
+ */
+static double target_rate(const struct ctl_binding *b, const struct throttle_bucket *bk)
+{
+	if (b->steady && !bk->max)
+		return bk->avg;
+	return throttle_target_rate(bk, CTL_REPAY_S);
+}
+
 /* Each slot's share of each limit's target rate, in device units/s. */
 static void share_targets(struct ctl_binding *b, double rates[][POLICY_NR_LIMITS])
 {
@@ -242,7 +260,7 @@ static void share_targets(struct ctl_binding *b, double rates[][POLICY_NR_LIMITS
 			continue;
 		if (!pooled) {
 			for (int i = 0; i < b->nr_slots; i++)
-				rates[i][id] = throttle_target_rate(&b->slots[i].buckets[id], CTL_REPAY_S);
+				rates[i][id] = target_rate(b, &b->slots[i].buckets[id]);
 			continue;
 		}
 		for (int i = 0; i < b->nr_slots; i++)
@@ -252,7 +270,7 @@ static void share_targets(struct ctl_binding *b, double rates[][POLICY_NR_LIMITS
 
 			for (int i = 0; i < b->nr_slots; i++)
 				c[i] = b->slots[i].pool[id];
-			split_allowance(throttle_target_rate(&b->pool[id], CTL_REPAY_S), c, b->nr_slots);
+			split_allowance(target_rate(b, &b->pool[id]), c, b->nr_slots);
 			for (int i = 0; i < b->nr_slots; i++) {
 				b->slots[i].pool[id] = c[i];
 				rates[i][id] = c[i].alloc;
@@ -261,15 +279,24 @@ static void share_targets(struct ctl_binding *b, double rates[][POLICY_NR_LIMITS
 	}
 }
 
-static void learn_trim(struct ctl_slot *s, int k, int d)
+static void learn_trim(const struct ctl_binding *b, struct ctl_slot *s, int k, int d)
 {
 	double prev = s->target[k][d], *trim = &s->trim[k][d], err;
 
 	if (*trim == 0)
 		*trim = 1;
 	/* Only a member that uses what it is given says anything about
-	 * how io.max delivers. */
-	if (prev <= 0 || s->dev_rate[k][d] < 0.85 * prev)
+	 * how io.max delivers. Steady mode asks it of io.max itself: a trim
+	 * below 1 that holds the member under 85% of its target would
+	 * otherwise never be unlearnt, since io.max is not moved to find out. */
+	if (prev <= 0)
+		return;
+	if (b->steady ? s->thr_rate[k][d] < 0.85 * s->iomax[k][d] :
+			s->dev_rate[k][d] < 0.85 * prev)
+		return;
+	/* Far above its target, io.max was not holding (steady mode runs
+	 * where that happens): no lesson about how io.max delivers. */
+	if (b->steady && s->dev_rate[k][d] > 1.15 * prev)
 		return;
 	err = (prev - s->dev_rate[k][d]) / prev;
 	*trim += CTL_TRIM_GAIN * err;
@@ -279,20 +306,42 @@ static void learn_trim(struct ctl_slot *s, int k, int d)
 		*trim = CTL_TRIM_MAX;
 }
 
-static uint64_t to_iomax(double target_dev, double dev_rate, double thr_rate, double trim,
-			 double floor_v)
+/* io.max units per device unit as measured now; 0 when there is too
+ * little traffic to tell. */
+static double measured_conv(double dev_rate, double thr_rate)
 {
-	double conv = 1, v;
+	double conv;
 
-	/* Too little traffic to measure the factor: keep 1 (right for
-	 * direct I/O, which is what shows up first). */
-	if (dev_rate > 1e-9 && thr_rate > 1e-9) {
-		conv = thr_rate / dev_rate;
-		if (conv < CTL_CONV_MIN)
-			conv = CTL_CONV_MIN;
-		if (conv > CTL_CONV_MAX)
-			conv = CTL_CONV_MAX;
-	}
+	if (dev_rate <= 1e-9 || thr_rate <= 1e-9)
+		return 0;
+	conv = thr_rate / dev_rate;
+	if (conv < CTL_CONV_MIN)
+		conv = CTL_CONV_MIN;
+	if (conv > CTL_CONV_MAX)
+		conv = CTL_CONV_MAX;
+	return conv;
+}
+
+static double slot_conv(const struct ctl_binding *b, struct ctl_slot *s, int k, int d)
+{
+	double now = measured_conv(s->dev_rate[k][d], s->thr_rate[k][d]);
+	double *slow = &s->conv[k][d];
+
+	if (!b->steady)
+		return now;
+	if (now > 0)
+		*slow = *slow > 0 ? *slow + CTL_CONV_SLOW * (now - *slow) : now;
+	return *slow;
+}
+
+static uint64_t to_iomax(double target_dev, double conv, double trim, double floor_v)
+{
+	double v;
+
+	/* Too little traffic to measure the factor: 1 (right for direct
+	 * I/O, which is what shows up first). */
+	if (conv <= 0)
+		conv = 1;
 	v = round(target_dev * conv * (trim > 0 ? trim : 1));
 	if (v < floor_v)
 		v = floor_v;
@@ -360,11 +409,10 @@ void ctl_binding_tick(struct ctl_binding *b, double dt_s)
 				if (g->limits[id].avg && g->limits[id].avg < floor_v)
 					floor_v = g->limits[id].avg;
 			for (int d = 0; d < CTL_NR_DIRS; d++) {
-				learn_trim(s, k, d);
+				learn_trim(b, s, k, d);
 				s->target[k][d] = isinf(lim[d]) ? 0 : lim[d];
 				s->iomax[k][d] = isinf(lim[d]) ? 0 :
-					to_iomax(lim[d], s->dev_rate[k][d], s->thr_rate[k][d],
-						 s->trim[k][d], floor_v);
+					to_iomax(lim[d], slot_conv(b, s, k, d), s->trim[k][d], floor_v);
 			}
 		}
 	}

@@ -40,6 +40,7 @@ struct ctl_slot {
 	struct split_consumer dirs[CTL_NR_KINDS][CTL_NR_DIRS];
 	double target[CTL_NR_KINDS][CTL_NR_DIRS];	/* device units/s; 0 = none */
 	double trim[CTL_NR_KINDS][CTL_NR_DIRS];	/* learnt io.max correction, 1 = none */
+	double conv[CTL_NR_KINDS][CTL_NR_DIRS];	/* steady mode: slow thr/dev, 0 = unknown */
 	uint64_t iomax[CTL_NR_KINDS][CTL_NR_DIRS];	/* out: 0 = unlimited */
 	/* Seconds of ticks in which the member was held back: in some
 	 * direction, what io.max counts reached 90% of the io.max the
@@ -54,9 +55,14 @@ struct ctl_binding {
 	struct throttle_bucket pool[POLICY_NR_LIMITS];	/* share = pooled */
 	struct ctl_slot *slots;
 	int nr_slots, cap_slots;
+	/* Hold io.max at the base rates (converted) instead of repaying each
+	 * overshoot by moving it: for kernels where moving io.max can cost
+	 * the limit itself (kquirks.h). Bursts still move it. */
+	bool steady;
 };
 
-void ctl_binding_init(struct ctl_binding *b, const struct policy_group *g, uint32_t dev);
+void ctl_binding_init(struct ctl_binding *b, const struct policy_group *g, uint32_t dev,
+		      bool steady);
 void ctl_binding_free(struct ctl_binding *b);
 /* Keeps bucket levels when limits are unchanged (reload); empties them
  * otherwise, as QEMU does on a configuration change. */

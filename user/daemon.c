@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "daemon_procs.h"
 #include "disk.h"
+#include "kquirks.h"
 #include "log.h"
 
 /* The safety-net rescan of the cgroup tree: cgroup events keep the
@@ -24,6 +25,38 @@
  * writes every 100 ms). */
 #define DAEMON_HYSTERESIS	0.04
 #define DAEMON_MIN_WRITE_NS	500000000ULL
+/* Steady mode writes only what the conversion factor really moves: each
+ * write is a chance for 6.1's carryover to wrap (kquirks.h). */
+#define DAEMON_STEADY_HYSTERESIS	0.10
+#define DAEMON_STEADY_MIN_WRITE_NS	2000000000ULL
+
+/* iomax-mode auto: steady where blk-throttle keeps its carryover unsigned. */
+static void resolve_iomax_mode(struct daemon *d)
+{
+	int quirk;
+
+	switch (d->policy.daemon.iomax_mode) {
+	case POLICY_IOMAX_FOLLOW:
+		d->steady = false;
+		d->steady_why = "iomax-mode = follow";
+		return;
+	case POLICY_IOMAX_STEADY:
+		d->steady = true;
+		d->steady_why = "iomax-mode = steady";
+		return;
+	case POLICY_IOMAX_AUTO:
+		break;
+	}
+	quirk = kquirk_running_carryover_unsigned();
+	d->steady = quirk == 1;
+	if (quirk == 1)
+		d->steady_why = "this kernel's blk-throttle keeps an unsigned carryover: "
+				"moving io.max can lose the limit";
+	else if (quirk == 0)
+		d->steady_why = "this kernel's blk-throttle survives io.max changes";
+	else
+		d->steady_why = "blk-throttle's layout not found in the kernel's BTF";
+}
 
 
 static void scan_members(struct daemon *d);
@@ -98,11 +131,14 @@ int daemon_init(struct daemon *d, const char *policy_path)
 		return -ENOMEM;
 	/* before the first event: an event for a cgroup inside a member
 	 * must find that member */
+	resolve_iomax_mode(d);
 	scan_members(d);
 	daemon_procs_start(d);
 	log_info("enforcing %d group(s) from %s; cgroups under %s; tick %.0f ms; accounting %s",
 		 d->policy.nr_groups, policy_path, d->cgroot, d->policy.daemon.tick_ns / 1e6,
 		 d->policy.daemon.accounting == IORATE_LEVEL_DEVICE ? "device" : "bio");
+	log_info("io.max %s (%s)", d->steady ? "steady: held at base rates" :
+		 "follows the buckets every tick", d->steady_why);
 	return 0;
 }
 
@@ -149,7 +185,7 @@ static struct ctl_binding *binding_get(struct daemon *d, int group, uint32_t dev
 	}
 	b = &d->bindings[d->nr_bindings++];
 	b->group = group;
-	ctl_binding_init(&b->ctl, &d->policy.groups[group], dev);
+	ctl_binding_init(&b->ctl, &d->policy.groups[group], dev, d->steady);
 	return &b->ctl;
 }
 
@@ -286,13 +322,13 @@ static const char *member_path(struct daemon *d, int group, uint64_t id)
 	return m >= 0 && gm->members[m].id == id ? gm->members[m].path : NULL;
 }
 
-static bool differs(uint64_t cur, uint64_t want)
+static bool differs(uint64_t cur, uint64_t want, double hysteresis)
 {
 	if (cur == want)
 		return false;
 	if (cur == IOMAX_UNLIMITED || want == IOMAX_UNLIMITED)
 		return true;
-	return fabs((double)want - (double)cur) > DAEMON_HYSTERESIS * (double)cur;
+	return fabs((double)want - (double)cur) > hysteresis * (double)cur;
 }
 
 /*
@@ -390,10 +426,12 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 	for (int f = 0; f < IOMAX_NR_FIELDS; f++) {
 		if (e->original.v[f] < target.v[f])
 			target.v[f] = e->original.v[f];
-		if (differs(e->current.v[f], target.v[f]))
+		if (differs(e->current.v[f], target.v[f],
+			    d->steady ? DAEMON_STEADY_HYSTERESIS : DAEMON_HYSTERESIS))
 			write = true;
 	}
-	if (!write || (e->written_ns && now_ns() - e->written_ns < DAEMON_MIN_WRITE_NS))
+	if (!write || (e->written_ns && now_ns() - e->written_ns <
+		       (d->steady ? DAEMON_STEADY_MIN_WRITE_NS : DAEMON_MIN_WRITE_NS)))
 		return e;
 	err = iomax_write(dir, dev, &target);
 	if (err) {
@@ -688,6 +726,16 @@ int daemon_reload(struct daemon *d)
 	d->members = members;
 	policy_free(&d->policy);
 	d->policy = fresh;
+	{
+		bool was_steady = d->steady;
+
+		resolve_iomax_mode(d);
+		for (int i = 0; i < d->nr_bindings; i++)
+			d->bindings[i].ctl.steady = d->steady;
+		if (d->steady != was_steady)
+			log_info("io.max %s (%s)", d->steady ? "steady: held at base rates" :
+				 "follows the buckets every tick", d->steady_why);
+	}
 	scan_members(d);
 	daemon_procs_start(d);
 	log_info("reloaded %s: %d group(s)", d->policy_path, d->policy.nr_groups);

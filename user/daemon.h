@@ -58,6 +58,9 @@ struct daemon {
 	char **pending_rmdir;		/* cgroups iorate made, to remove once empty */
 	int nr_pending_rmdir;
 	bool watching_procs;
+	/* iomax-mode resolved against the running kernel (kquirks.h) */
+	bool steady;
+	const char *steady_why;
 };
 
 int daemon_init(struct daemon *d, const char *policy_path);

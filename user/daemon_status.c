@@ -274,6 +274,8 @@ int daemon_status_snapshot(struct daemon *d, const struct daemon_status_window *
 		goto cleanup;
 	out->tick_ns = d->policy.daemon.tick_ns;
 	out->level = d->policy.daemon.accounting;
+	out->steady = d->steady;
+	out->steady_why = d->steady_why;
 	out->uptime_s = (daemon_status_now_ns() - w->started_ns) / 1e9;
 	if (w->old.taken_ns && w->cur.taken_ns > w->old.taken_ns)
 		out->window_s = (w->cur.taken_ns - w->old.taken_ns) / 1e9;
@@ -420,6 +422,9 @@ struct json_object *daemon_status_json(const struct status_snapshot *s)
 	json_object_object_add(o, "tick_ms", json_object_new_double(s->tick_ns / 1e6));
 	json_object_object_add(o, "accounting",
 			       json_object_new_string(s->level == IORATE_LEVEL_DEVICE ? "device" : "bio"));
+	json_object_object_add(o, "iomax_mode", json_object_new_string(s->steady ? "steady" : "follow"));
+	json_object_object_add(o, "iomax_mode_why",
+			       json_object_new_string(s->steady_why ? s->steady_why : ""));
 	json_object_object_add(o, "uptime_s", json_object_new_double(s->uptime_s));
 	json_object_object_add(o, "window_s", json_object_new_double(s->window_s));
 	for (int g = 0; g < s->nr_groups; g++) {

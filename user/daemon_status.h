@@ -72,6 +72,8 @@ struct status_snapshot {
 	char *policy;		/* path of the policy file */
 	uint64_t tick_ns;
 	int level;		/* enum iorate_level of the accounting */
+	bool steady;		/* io.max mode in force, and why */
+	const char *steady_why;	/* static text, not owned */
 	double uptime_s;
 	double window_s;	/* what the rates are over; 0 = none yet */
 	uint64_t ticks, iomax_writes, iomax_errors, bypass_repairs;

@@ -28,11 +28,12 @@ enum policy_section { SEC_NONE, SEC_DAEMON, SEC_GROUP, SEC_SKIP };
 
 enum policy_daemon_key {
 	DKEY_TICK, DKEY_ACCOUNTING, DKEY_METRICS, DKEY_SOCKET, DKEY_SOCKET_GROUP,
-	DKEY_STATE_DIR, DKEY_MOVE_TO, DKEY_NR,
+	DKEY_STATE_DIR, DKEY_MOVE_TO, DKEY_IOMAX_MODE, DKEY_NR,
 };
 
 static const char *const policy_daemon_keys[DKEY_NR] = {
 	"tick", "accounting", "metrics", "socket", "socket-group", "state-dir", "move-to",
+	"iomax-mode",
 };
 
 enum policy_limit_field { FIELD_AVG, FIELD_MAX, FIELD_LEN, FIELD_NR };
@@ -561,7 +562,7 @@ static void policy_daemon_key(struct policy_parser *ps, const char *key, const c
 			break;
 	if (k == DKEY_NR) {
 		policy_error(ps, ps->line, key,
-			     "unknown key in [daemon] (tick, accounting, metrics, socket, socket-group, state-dir, move-to)");
+			     "unknown key in [daemon] (tick, accounting, metrics, socket, socket-group, state-dir, move-to, iomax-mode)");
 		return;
 	}
 	if (ps->daemon_keys[k]) {
@@ -592,6 +593,17 @@ static void policy_daemon_key(struct policy_parser *ps, const char *key, const c
 			d->accounting = IORATE_LEVEL_BIO;
 		else
 			policy_error(ps, ps->line, key, "'%.*s': must be device or bio",
+				     POLICY_MAX_SHOWN, value);
+		return;
+	case DKEY_IOMAX_MODE:
+		if (!strcmp(value, "auto"))
+			d->iomax_mode = POLICY_IOMAX_AUTO;
+		else if (!strcmp(value, "follow"))
+			d->iomax_mode = POLICY_IOMAX_FOLLOW;
+		else if (!strcmp(value, "steady"))
+			d->iomax_mode = POLICY_IOMAX_STEADY;
+		else
+			policy_error(ps, ps->line, key, "'%.*s': must be auto, follow or steady",
 				     POLICY_MAX_SHOWN, value);
 		return;
 	case DKEY_METRICS:

@@ -49,6 +49,10 @@ enum policy_limit_id {	/* QEMU's BucketType order */
 struct policy_limit { uint64_t avg; uint64_t max; uint32_t max_length_s; };
 
 enum policy_share { POLICY_SHARE_EACH, POLICY_SHARE_POOLED };
+/* How io.max moves (docs/enforcement.md): follow the buckets every tick,
+ * or hold base rates on kernels that lose throttle state when io.max
+ * changes; auto picks by the running kernel's blk-throttle. */
+enum policy_iomax_mode { POLICY_IOMAX_AUTO, POLICY_IOMAX_FOLLOW, POLICY_IOMAX_STEADY };
 enum policy_match_kind { POLICY_MATCH_CGROUP, POLICY_MATCH_VM, POLICY_MATCH_PID, POLICY_MATCH_EXE };
 
 /* pattern is what follows "KIND:" (a glob, or the pid's digits). */
@@ -76,6 +80,7 @@ struct policy_daemon {
 	char *socket_group;	/* NULL = unset */
 	char *state_dir;
 	char *move_to;		/* cgroup for the processes iorate moves */
+	enum policy_iomax_mode iomax_mode;
 };
 
 struct policy { char *path; struct policy_daemon daemon; struct policy_group *groups; int nr_groups; };

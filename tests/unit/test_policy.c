@@ -1018,3 +1018,20 @@ TEST(policy_move_keys)
 	ONE_ERROR("[daemon]\nmove-to = /vm-*\n", "t.conf:2: move-to: '/vm-*': must be a literal path");
 	ONE_ERROR(G "move = maybe\niops-total = 1\n", "t.conf:3: move: 'maybe': must be yes or no");
 }
+
+TEST(policy_iomax_mode_key)
+{
+	struct policy p;
+
+	ASSERT_TRUE(PARSES(G "iops-total = 1\n", &p));
+	ASSERT_EQ(p.daemon.iomax_mode, POLICY_IOMAX_AUTO);
+	policy_free(&p);
+	ASSERT_TRUE(PARSES("[daemon]\niomax-mode = steady\n" G "iops-total = 1\n", &p));
+	ASSERT_EQ(p.daemon.iomax_mode, POLICY_IOMAX_STEADY);
+	policy_free(&p);
+	ASSERT_TRUE(PARSES("[daemon]\niomax-mode = follow\n" G "iops-total = 1\n", &p));
+	ASSERT_EQ(p.daemon.iomax_mode, POLICY_IOMAX_FOLLOW);
+	policy_free(&p);
+	ONE_ERROR("[daemon]\niomax-mode = fast\n",
+		  "t.conf:2: iomax-mode: 'fast': must be auto, follow or steady");
+}

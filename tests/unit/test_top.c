@@ -21,7 +21,7 @@ static double throttled_after(double want, double secs)
 	double out;
 
 	g.limits[POLICY_IOPS_TOTAL].avg = 400;
-	ctl_binding_init(&b, &g, 1);
+	ctl_binding_init(&b, &g, 1, false);
 	for (int t = 0; t < (int)(secs * 10); t++) {
 		struct ctl_slot *s = ctl_binding_slot(&b, 1, true);
 		uint64_t lim = s->iomax[CTL_IOPS][CTL_WRITE];

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The blk-throttle carryover probe against BTF built the way each kernel
+ * series lays out struct throtl_grp (6.1, 6.12, 6.18, as read from their
+ * /sys/kernel/btf/vmlinux). */
+#include <bpf/btf.h>
+#include "kquirks.h"
+#include "test.h"
+
+/* A throtl_grp with carryover_ios[2] of the given int type (0: no such
+ * field), next to a field that must not be mistaken for it. */
+static struct btf *throtl_btf(int ios_signed, bool with_carryover, bool via_typedef)
+{
+	struct btf *btf = btf__new_empty();
+	int u32_id, ios_id, arr_id, disp_id;
+
+	u32_id = btf__add_int(btf, "unsigned int", 4, 0);
+	ios_id = btf__add_int(btf, ios_signed ? "int" : "unsigned int2", 4,
+			      ios_signed ? BTF_INT_SIGNED : 0);
+	if (via_typedef)
+		ios_id = btf__add_typedef(btf, "u32_alias", ios_id);
+	arr_id = btf__add_array(btf, u32_id, ios_id, 2);
+	disp_id = btf__add_array(btf, u32_id, u32_id, 2);
+	/* fields follow their struct directly: no type may be added between */
+	btf__add_struct(btf, "throtl_grp", 16);
+	btf__add_field(btf, "last_io_disp", disp_id, 0, 0);
+	if (with_carryover)
+		btf__add_field(btf, "carryover_ios", arr_id, 64, 0);
+	return btf;
+}
+
+TEST(kquirks_unsigned_carryover_is_the_61_layout)
+{
+	struct btf *btf = throtl_btf(0, true, false);
+
+	ASSERT_EQ(kquirk_carryover_unsigned(btf), 1);
+	btf__free(btf);
+	btf = throtl_btf(0, true, true);
+	ASSERT_EQ(kquirk_carryover_unsigned(btf), 1);
+	btf__free(btf);
+}
+
+TEST(kquirks_signed_or_absent_carryover_is_fine)
+{
+	struct btf *btf = throtl_btf(1, true, false);
+
+	ASSERT_EQ(kquirk_carryover_unsigned(btf), 0);	/* 6.12 */
+	btf__free(btf);
+	btf = throtl_btf(0, false, false);
+	ASSERT_EQ(kquirk_carryover_unsigned(btf), 0);	/* 6.18 */
+	btf__free(btf);
+}
+
+TEST(kquirks_no_blk_throttle_says_so)
+{
+	struct btf *btf = btf__new_empty();
+
+	btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	ASSERT_TRUE(kquirk_carryover_unsigned(btf) < 0);
+	btf__free(btf);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * What the running kernel's blk-throttle does with an io.max change, read
+ * from its BTF rather than guessed from its version string (distribution
+ * kernels backport fixes).
+ *
+ * Debian 12's 6.1 carries a group's budget across an io.max change in
+ * unsigned counters (struct throtl_grp.carryover_ios/_bytes).
+ * A change made while bios are queued and the group is ahead of its budget
+ * stores a negative carryover that wraps; the group then runs unthrottled
+ * until its queue empties at the end of a slice, which a steady stream of
+ * writeback never lets happen (docs/enforcement.md has the measurements).
+ * 6.12's counters are signed, and 6.18 has none (both read from their BTF).
+ */
+#ifndef IORATE_KQUIRKS_H
+#define IORATE_KQUIRKS_H
+
+#include <stdbool.h>
+
+struct btf;
+
+/* 1 when throtl_grp.carryover_ios is an unsigned integer, 0 when it is
+ * signed or absent, a negative errno when btf has no usable throtl_grp. */
+int kquirk_carryover_unsigned(const struct btf *btf);
+
+/* The same question of the running kernel (/sys/kernel/btf/vmlinux). */
+int kquirk_running_carryover_unsigned(void);
+
+#endif
