@@ -47,7 +47,7 @@ static void resolve_iomax_mode(struct daemon *d)
 	case POLICY_IOMAX_AUTO:
 		break;
 	}
-	quirk = kquirk_running_carryover_unsigned();
+	quirk = d->carryover_quirk;
 	d->steady = quirk == 1;
 	if (quirk == 1)
 		d->steady_why = "this kernel's blk-throttle keeps an unsigned carryover: "
@@ -131,6 +131,7 @@ int daemon_init(struct daemon *d, const char *policy_path)
 		return -ENOMEM;
 	/* before the first event: an event for a cgroup inside a member
 	 * must find that member */
+	d->carryover_quirk = kquirk_running_carryover_unsigned();
 	resolve_iomax_mode(d);
 	scan_members(d);
 	daemon_procs_start(d);
