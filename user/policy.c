@@ -549,12 +549,30 @@ static void policy_section(struct policy_parser *ps, char *buf)
 
 /* ---- [daemon] ---- */
 
+/* A key whose value is one of a few words: the word's index, or -1 after
+ * an error that lists them all ("must be a, b or c"). */
+static int policy_choice(struct policy_parser *ps, const char *key, const char *value,
+			 const char *const *words, int nr)
+{
+	char list[128] = "";
+	size_t used = 0;
+
+	for (int i = 0; i < nr; i++)
+		if (!strcmp(value, words[i]))
+			return i;
+	for (int i = 0; i < nr && used < sizeof(list); i++)
+		used += snprintf(list + used, sizeof(list) - used, "%s%s",
+				 i == 0 ? "" : i == nr - 1 ? " or " : ", ", words[i]);
+	policy_error(ps, ps->line, key, "'%.*s': must be %s", POLICY_MAX_SHOWN, value, list);
+	return -1;
+}
+
 static void policy_daemon_key(struct policy_parser *ps, const char *key, const char *value)
 {
 	struct policy_daemon *d = &ps->p->daemon;
 	const char *why = NULL;
 	uint64_t ns;
-	int k;
+	int k, choice;
 	char **slot = NULL;
 
 	for (k = 0; k < DKEY_NR; k++)
@@ -586,26 +604,23 @@ static void policy_daemon_key(struct policy_parser *ps, const char *key, const c
 			d->tick_ns = ns;
 		}
 		return;
-	case DKEY_ACCOUNTING:
-		if (!strcmp(value, "device"))
-			d->accounting = IORATE_LEVEL_DEVICE;
-		else if (!strcmp(value, "bio"))
-			d->accounting = IORATE_LEVEL_BIO;
-		else
-			policy_error(ps, ps->line, key, "'%.*s': must be device or bio",
-				     POLICY_MAX_SHOWN, value);
+	case DKEY_ACCOUNTING: {
+		static const char *const levels[] = { "device", "bio" };
+
+		choice = policy_choice(ps, key, value, levels, 2);
+		if (choice >= 0)
+			d->accounting = choice ? IORATE_LEVEL_BIO : IORATE_LEVEL_DEVICE;
 		return;
-	case DKEY_IOMAX_MODE:
-		if (!strcmp(value, "auto"))
-			d->iomax_mode = POLICY_IOMAX_AUTO;
-		else if (!strcmp(value, "follow"))
-			d->iomax_mode = POLICY_IOMAX_FOLLOW;
-		else if (!strcmp(value, "steady"))
-			d->iomax_mode = POLICY_IOMAX_STEADY;
-		else
-			policy_error(ps, ps->line, key, "'%.*s': must be auto, follow or steady",
-				     POLICY_MAX_SHOWN, value);
+	}
+	case DKEY_IOMAX_MODE: {
+		/* in enum policy_iomax_mode's order */
+		static const char *const modes[] = { "auto", "follow", "steady" };
+
+		choice = policy_choice(ps, key, value, modes, 3);
+		if (choice >= 0)
+			d->iomax_mode = choice;
 		return;
+	}
 	case DKEY_METRICS:
 		if (!strcmp(value, "off")) {
 			free(d->metrics);
@@ -886,7 +901,7 @@ static void policy_group_key_value(struct policy_parser *ps, const char *key,
 	struct policy_group *g = policy_cur_group(ps);
 	const char *why = NULL;
 	uint64_t v;
-	int k = policy_group_key_lookup(key);
+	int k = policy_group_key_lookup(key), choice;
 
 	if (k < 0) {
 		policy_error(ps, ps->line, key, "unknown key in [group %s]", g->name);
@@ -914,24 +929,22 @@ static void policy_group_key_value(struct policy_parser *ps, const char *key,
 	case GKEY_DEVICE:
 		policy_group_device(ps, g, value);
 		break;
-	case GKEY_SHARE:
-		if (!strcmp(value, "each"))
-			g->share = POLICY_SHARE_EACH;
-		else if (!strcmp(value, "pooled"))
-			g->share = POLICY_SHARE_POOLED;
-		else
-			policy_error(ps, ps->line, key, "'%.*s': must be each or pooled",
-				     POLICY_MAX_SHOWN, value);
+	case GKEY_SHARE: {
+		static const char *const shares[] = { "each", "pooled" };
+
+		choice = policy_choice(ps, key, value, shares, 2);
+		if (choice >= 0)
+			g->share = choice ? POLICY_SHARE_POOLED : POLICY_SHARE_EACH;
 		break;
-	case GKEY_MOVE:
-		if (!strcmp(value, "yes"))
-			g->move = true;
-		else if (!strcmp(value, "no"))
-			g->move = false;
-		else
-			policy_error(ps, ps->line, key, "'%.*s': must be yes or no",
-				     POLICY_MAX_SHOWN, value);
+	}
+	case GKEY_MOVE: {
+		static const char *const yes_no[] = { "yes", "no" };
+
+		choice = policy_choice(ps, key, value, yes_no, 2);
+		if (choice >= 0)
+			g->move = choice == 0;
 		break;
+	}
 	case GKEY_IOPS_SIZE:
 		if (units_parse_size(value, &v, &why))
 			policy_error(ps, ps->line, key, "'%.*s': %s", POLICY_MAX_SHOWN, value, why);
