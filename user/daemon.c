@@ -33,8 +33,6 @@
 /* iomax-mode auto: steady where blk-throttle keeps its carryover unsigned. */
 static void resolve_iomax_mode(struct daemon *d)
 {
-	int quirk;
-
 	switch (d->policy.daemon.iomax_mode) {
 	case POLICY_IOMAX_FOLLOW:
 		d->steady = false;
@@ -47,15 +45,20 @@ static void resolve_iomax_mode(struct daemon *d)
 	case POLICY_IOMAX_AUTO:
 		break;
 	}
-	quirk = d->carryover_quirk;
-	d->steady = quirk == 1;
-	if (quirk == 1)
+	d->steady = d->carryover_quirk == 1;
+	if (d->carryover_quirk == 1)
 		d->steady_why = "this kernel's blk-throttle keeps an unsigned carryover: "
 				"moving io.max can lose the limit";
-	else if (quirk == 0)
+	else if (d->carryover_quirk == 0)
 		d->steady_why = "this kernel's blk-throttle survives io.max changes";
 	else
 		d->steady_why = "blk-throttle's layout not found in the kernel's BTF";
+}
+
+static void log_iomax_mode(const struct daemon *d)
+{
+	log_info("io.max %s (%s)", d->steady ? "steady: held at base rates" :
+		 "follows the buckets every tick", d->steady_why);
 }
 
 
@@ -129,17 +132,16 @@ int daemon_init(struct daemon *d, const char *policy_path)
 	d->members = calloc(d->policy.nr_groups + 1, sizeof(*d->members));
 	if (!d->members)
 		return -ENOMEM;
-	/* before the first event: an event for a cgroup inside a member
-	 * must find that member */
 	d->carryover_quirk = kquirk_running_carryover_unsigned();
 	resolve_iomax_mode(d);
+	/* before the first event: an event for a cgroup inside a member
+	 * must find that member */
 	scan_members(d);
 	daemon_procs_start(d);
 	log_info("enforcing %d group(s) from %s; cgroups under %s; tick %.0f ms; accounting %s",
 		 d->policy.nr_groups, policy_path, d->cgroot, d->policy.daemon.tick_ns / 1e6,
 		 d->policy.daemon.accounting == IORATE_LEVEL_DEVICE ? "device" : "bio");
-	log_info("io.max %s (%s)", d->steady ? "steady: held at base rates" :
-		 "follows the buckets every tick", d->steady_why);
+	log_iomax_mode(d);
 	return 0;
 }
 
@@ -734,8 +736,7 @@ int daemon_reload(struct daemon *d)
 		for (int i = 0; i < d->nr_bindings; i++)
 			d->bindings[i].ctl.steady = d->steady;
 		if (d->steady != was_steady)
-			log_info("io.max %s (%s)", d->steady ? "steady: held at base rates" :
-				 "follows the buckets every tick", d->steady_why);
+			log_iomax_mode(d);
 	}
 	scan_members(d);
 	daemon_procs_start(d);
