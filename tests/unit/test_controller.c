@@ -223,3 +223,43 @@ TEST(controller_steady_mode_holds_base_rate_after_overshoot)
 	ASSERT_TRUE(follow < 100);	/* repaying: down towards avg/4 */
 	ASSERT_U64_EQ(steady, 200);
 }
+
+/*
+ * blk-throttle at low rates: io.max lets whole I/Os through per 100 ms
+ * slice, so a line of 36 passes 30/s. After a startup overshoot has taught
+ * the trim its floor, the loop must still find the io.max that delivers
+ * the limit, in either mode.
+ */
+static double delivered_with_whole_slices(bool steady)
+{
+	struct policy_group g = sim_group();
+	struct ctl_binding b;
+	struct ctl_slot *s;
+	double sum = 0;
+
+	g.limits[POLICY_IOPS_TOTAL].avg = 40;
+	ctl_binding_init(&b, &g, 1, steady);
+	for (int t = 0; t < 200; t++) {
+		s = ctl_binding_slot(&b, 1, true);
+		/* 1 s of 600/s past io.max, then io.max holds, slice by slice */
+		double thr = t < 10 ? 60 : floor(s->iomax[CTL_IOPS][CTL_WRITE] * 0.1);
+
+		s->thr.ops[CTL_WRITE] = s->dev.ops[CTL_WRITE] = thr;
+		s->thr.bytes[CTL_WRITE] = s->dev.bytes[CTL_WRITE] = thr * 4096;
+		s->thr.ops[CTL_READ] = s->dev.ops[CTL_READ] = 0;
+		s->thr.bytes[CTL_READ] = s->dev.bytes[CTL_READ] = 0;
+		ctl_binding_tick(&b, 0.1);
+		if (t >= 170)
+			sum += thr;
+	}
+	ctl_binding_free(&b);
+	return sum / 3.0;
+}
+
+TEST(controller_learns_past_whole_slice_shortfall)
+{
+	double follow = delivered_with_whole_slices(false), steady = delivered_with_whole_slices(true);
+
+	ASSERT_TRUE(follow >= 38 && follow <= 42);
+	ASSERT_TRUE(steady >= 38 && steady <= 42);
+}

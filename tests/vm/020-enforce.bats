@@ -35,7 +35,9 @@ teardown() { vm_teardown; }
 	# The mean's floor is -15%, not -7%: once the writer stops, the 90/10
 	# job's writes sit at the split's 10% floor (40/s), blk-throttle gives
 	# them 22-38, and fio's fixed mix then holds its reads to 9x that
-	# (measured 2026-12-01: windows of 264-343 after the shift, mean 347.7).
+	# (measured 2026-12-01: windows of 264-343 after the shift, mean 347.7;
+	# after the trim fix for whole-I/O slices, means of 349.7, 366.0, 352.7
+	# and 378.3 in four runs, single windows after the shift 248-412).
 	# An open under-delivery of the split (issue #3), not VM noise; a loop
 	# that never loosens still fails by far.
 	MEAN_TOL=0.15 check_windows "$WORK/win" 3 0 400
@@ -125,18 +127,18 @@ teardown() { vm_teardown; }
 	# windows before pool-b stops (~5 s into sampling): the window in which
 	# it stops dips by construction and is left to the check below.
 	head -5 "$WORK/win" > "$WORK/both"
-	# -15% on the mean: runs on 2026-12-01 came in at 369, 372 and 358.5
-	# over these 5 windows (no window above 400): the pooled split
-	# under-delivers while both members run, an open defect (issue #3)
-	MEAN_TOL=0.15 check_windows "$WORK/both" 3 0 400
+	# (-7%, the default: 382.8-396.0 in four runs on 2026-12-01 once the
+	# loop learnt past blk-throttle's whole-I/O-per-slice shortfall; 358.5
+	# -372 before)
+	check_windows "$WORK/both" 3 0 400
 	# pool-b stops after 8 s (~5 s into sampling); from the first full
 	# window that starts 1 s after, pool-a alone (reads) must reach 380 and
-	# average at least 360. Every window >= 380 is tighter than io.max's
-	# own noise here (374-409 for a static line): a run on 2026-12-01 gave
-	# 334 407 362 428 382.
+	# average at least 380. Every window >= 380 is tighter than io.max's
+	# own noise here (374-409 for a static line): four runs gave means of
+	# 388-400 with single windows down to 361.
 	awk 'NR >= 8 { n++; sum += $1; if ($1 >= 380) hit = 1 }
 		END { printf "pool-a alone: mean %.1f, reached 380: %s\n", n ? sum / n : 0, hit ? "yes" : "no";
-		      exit n < 2 || !hit || sum / n < 360 }' "$WORK/win"
+		      exit n < 2 || !hit || sum / n < 380 }' "$WORK/win"
 }
 
 # Writeback arrives in bursts of large bios that io.max admits whole, so
