@@ -94,7 +94,7 @@ test-host: $(OUTPUT)/iorate
 # single-direction writeback case, which its blk-throttle holds (mixed
 # read/write limits under-deliver there: docs/enforcement.md).
 VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/025-discover.bats tests/vm/030-observe.bats tests/vm/035-top.bats tests/vm/040-faults.bats tests/vm/045-mapfull.bats
-VM_TESTS_612 := tests/vm/020-enforce.bats
+VM_TESTS_612 := tests/vm/020-enforce.bats tests/vm/026-nested-qemu.bats
 VM_TESTS_61_FILTER := buffered writes flushed by writeback
 test-vm: $(OUTPUT)/iorate
 	@tests/run-tier vm tools/vmtest --kernel 6.1 -- sh -c 'bats $(VM_TESTS_BOTH) && bats -f "$(VM_TESTS_61_FILTER)" $(VM_TESTS_612)'

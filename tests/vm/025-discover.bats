@@ -26,15 +26,6 @@ start_bare_qemu() {
 	QEMU_PID=$CG_PID
 }
 
-# wait_for COND...: up to 5 s
-wait_for() {
-	local i
-	for i in $(seq 50); do "$@" && return 0; sleep 0.1; done
-	"$@"
-}
-
-in_cgroup() { grep -qx "0::$2" "/proc/$1/cgroup"; }
-
 @test "vm: finds a bare QEMU by -name, moves it whole, limits it, removes its cgroup on exit" {
 	disk_create disc0
 	cg_create /shared
@@ -50,12 +41,12 @@ in_cgroup() { grep -qx "0::$2" "/proc/$1/cgroup"; }
 	iops-total = 200
 	EOF
 	start_daemon
-	wait_for in_cgroup "$QEMU_PID" /iorate.slice/vm-db-1
+	wait_for 5 in_cgroup "$QEMU_PID" /iorate.slice/vm-db-1
 	# every thread went along (cgroup.threads lists them all)
 	[ "$(wc -l < $CG/iorate.slice/vm-db-1/cgroup.threads)" -eq "$(ls /proc/$QEMU_PID/task | wc -l)" ]
 	# the sleep stays where it was
 	grep -qx "0::/shared" /proc/$(pgrep -f "^sleep 300")/cgroup
-	wait_for grep -q "$(devnum disc0) .*riops=" $CG/iorate.slice/vm-db-1/io.max
+	wait_for 5 grep -q "$(devnum disc0) .*riops=" $CG/iorate.slice/vm-db-1/io.max
 	# status names the VM, its cgroup and its pid
 	"$IORATE" status --json > "$WORK/status.json"
 	jq -e --argjson pid "$QEMU_PID" '.groups[0].members[] |
@@ -79,7 +70,7 @@ in_cgroup() { grep -qx "0::$2" "/proc/$1/cgroup"; }
 	# the QEMU exits: its cgroup goes
 	kill "$QEMU_PID"
 	wait "$QEMU_PID" 2>/dev/null || true
-	wait_for test ! -d $CG/iorate.slice/vm-db-1
+	wait_for 5 test ! -d $CG/iorate.slice/vm-db-1
 	kill -0 "$DAEMON_PID"
 }
 
@@ -100,8 +91,8 @@ in_cgroup() { grep -qx "0::$2" "/proc/$1/cgroup"; }
 	start_bare_qemu web-7
 	WEB=$QEMU_PID
 	# placed from the exec event, not the 10 s safety-net scan
-	wait_for in_cgroup "$WEB" /iorate.slice/vm-web-7
-	wait_for grep -q "wiops=300" $CG/iorate.slice/vm-web-7/io.max
+	wait_for 5 in_cgroup "$WEB" /iorate.slice/vm-web-7
+	wait_for 5 grep -q "wiops=300" $CG/iorate.slice/vm-web-7/io.max
 	# a QEMU of another name is left alone
 	start_bare_qemu db-9
 	sleep 1
@@ -109,7 +100,7 @@ in_cgroup() { grep -qx "0::$2" "/proc/$1/cgroup"; }
 	kill "$WEB" "$QEMU_PID"
 	# reaped: a zombie still populates its cgroup
 	wait "$WEB" "$QEMU_PID" 2>/dev/null || true
-	wait_for test ! -d $CG/iorate.slice/vm-web-7
+	wait_for 5 test ! -d $CG/iorate.slice/vm-web-7
 	stop_daemon
 }
 
@@ -137,21 +128,21 @@ in_cgroup() { grep -qx "0::$2" "/proc/$1/cgroup"; }
 	iops-read = 100
 	EOF
 	start_daemon
-	wait_for in_cgroup "$SLEEPER" "/iorate.slice/pid-$SLEEPER"
+	wait_for 5 in_cgroup "$SLEEPER" "/iorate.slice/pid-$SLEEPER"
 	in_cgroup "$ALONE" /own
-	wait_for grep -q "riops=100" $CG/own/io.max
+	wait_for 5 grep -q "riops=100" $CG/own/io.max
 	# fio started after the daemon, in a shared cgroup, its jobs threads
 	cg_run /shared fio --name=job --filename=/dev/disc2 --direct=1 --ioengine=libaio \
 		--rw=randwrite --bs=4k --iodepth=4 --thread --time_based --runtime=15 --output=/dev/null
 	FIO=$CG_PID
-	wait_for in_cgroup "$FIO" "/iorate.slice/pid-$FIO"
+	wait_for 5 in_cgroup "$FIO" "/iorate.slice/pid-$FIO"
 	sleep 3
 	sample_disk disc2 6 "$WORK/win"
 	cat "$WORK/win"
 	WINDOW_TOL=0.15 MEAN_TOL=0.5 check_windows "$WORK/win" 3 0 150
 	kill "$FIO" 2>/dev/null || true
 	wait "$FIO" || true
-	wait_for test ! -d "$CG/iorate.slice/pid-$FIO"
+	wait_for 5 test ! -d "$CG/iorate.slice/pid-$FIO"
 	# SIGTERM: the limit on /own goes back; moved processes stay put
 	stop_daemon
 	[ -z "$(cat $CG/own/io.max)" ]

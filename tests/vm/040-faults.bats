@@ -153,16 +153,6 @@ state_lines_are() { [ "$(grep -c . "$STATE/iomax.state")" -eq $(($1 + 1)) ]; }
 one_usage_map() { [ "$(usage_maps)" -eq 1 ]; }
 rejected_reloads_are() { [ "$(grep -c "reload of $POLICY rejected" "$WORK/daemon.log")" -eq "$1" ]; }
 
-# wait_for SECONDS CMD...: until CMD succeeds, or fail printing its output
-wait_for() {
-	local secs=$1 i; shift
-	for i in $(seq $((secs * 10))); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	"$@"
-}
-
 # ---- 1. kill -9, restart with a smaller policy, SIGTERM ----------------------
 
 # The original of every cgroup the operator touched, and what the state

@@ -88,6 +88,19 @@ start_top() {
 	return 1
 }
 
+# wait_for SECONDS CMD...: until CMD succeeds, or fail printing its output
+wait_for() {
+	local secs=$1 i; shift
+	for i in $(seq $((secs * 10))); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+# in_cgroup PID /PATH: the process sits in that cgroup
+in_cgroup() { grep -qx "0::$2" "/proc/$1/cgroup"; }
+
 write_policy() {
 	POLICY=$WORK/policy.conf
 	cat > "$POLICY"
