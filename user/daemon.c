@@ -438,10 +438,24 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 		return e;
 	err = iomax_write(dir, dev, &target);
 	if (err) {
-		iomax_format(dev, &target, line, sizeof(line));
-		log_warn("%s/io.max: writing \"%s\": %s", dir, line, strerror(-err));
+		/* Retried at the pace of good writes, not every tick, and said
+		 * once per error: a kernel that keeps refusing a line must not
+		 * fill the journal ten times a second. iomax_errors counts them
+		 * all. */
+		if (err != e->write_err) {
+			iomax_format(dev, &target, line, sizeof(line));
+			log_warn("%s/io.max: writing \"%s\": %s; the line keeps its last value, "
+				 "retried, said again when the error changes",
+				 dir, line, strerror(-err));
+		}
+		e->write_err = err;
+		e->written_ns = now_ns();
 		d->iomax_errors++;
 		return e;
+	}
+	if (e->write_err) {
+		log_info("%s/io.max: written again (after %s)", dir, strerror(-e->write_err));
+		e->write_err = 0;
 	}
 	if (log_debug_enabled()) {
 		iomax_format(dev, &target, line, sizeof(line));

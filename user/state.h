@@ -21,6 +21,7 @@ struct state_entry {
 	uint64_t written_ns;	/* CLOCK_MONOTONIC of that write */
 	bool in_use;		/* still wanted this tick */
 	int bypass_ticks;	/* ticks the group ran far above io.max */
+	int write_err;		/* -errno of the last failed write, 0 after a good one */
 };
 
 struct state {

@@ -423,6 +423,65 @@ print("%d cgroups made and removed in %.1f s (%d rmdir retries)" % (n, time.mono
 	[ -z "$(iomax_file /rm)" ]
 }
 
+# ---- 3b. io.max writes failing ------------------------------------------------
+
+# The kernel refuses a good io.max value only in corner cases (EBUSY while
+# a queue is torn down, EINVAL from a driver's checks), so the refusal is
+# injected: tests/vm/lib/failwrite.c, preloaded into the daemon, fails its
+# writes to /fw/io.max with the errno named in $WORK/fail while that file
+# exists.
+fw_errors() { status_json | jq .counters.iomax_errors; }
+log_count() { grep -c "$1" "$WORK/daemon.log" || true; }
+
+@test "io.max writes failing with EINVAL, then EBUSY: said once each, retried, the line keeps its value, the other limit holds" {
+	steady_setup
+	disk_create fw0
+	cg_create /fw
+	cc -shared -fPIC -o "$WORK/failwrite.so" "$REPO/tests/vm/lib/failwrite.c" -ldl
+	local dev before errs0 errs1
+	dev=$(devnum fw0)
+	POLICY=$WORK/policy.conf
+	policy_file "$POLICY" "$(steady_group)" "$(group fw /fw fw0 'iops-write = 300')"
+	LD_PRELOAD=$WORK/failwrite.so FAILWRITE_SUFFIX=/fw/io.max FAILWRITE_CTL=$WORK/fail start_daemon
+	tr '\0' '\n' < /proc/$DAEMON_PID/environ | grep -qx "LD_PRELOAD=$WORK/failwrite.so"
+	fio_in /fw fw0 40 --rw=randwrite --bs=4k --iodepth=4
+	steady_load 40
+	wait_for 10 grep -q "^$dev .*wiops=[0-9]" $CG/fw/io.max
+	sleep 2
+	leak_mark
+	echo EINVAL > "$WORK/fail"
+	sleep 0.5
+	before=$(iomax_line /fw "$dev")
+	errs0=$(fw_errors)
+	# a change the daemon has to write: the limit halves
+	policy_file "$POLICY" "$(steady_group)" "$(group fw /fw fw0 'iops-write = 150')"
+	kill -HUP "$DAEMON_PID"
+	wait_for 5 grep -q "fw/io.max: writing .*: Invalid argument" "$WORK/daemon.log"
+	sleep 3
+	errs1=$(fw_errors)
+	echo "# EINVAL: iomax_errors $errs0 -> $errs1, io.max $(iomax_line /fw "$dev")"
+	# said once, retried (every 500 ms, or 2 s in steady mode), not every tick
+	[ "$(log_count 'fw/io.max: writing .*: Invalid argument')" -eq 1 ]
+	((errs1 - errs0 >= 2 && errs1 - errs0 <= 12))
+	[ "$(iomax_line /fw "$dev")" = "$before" ]
+	echo EBUSY > "$WORK/fail"
+	wait_for 5 grep -q "fw/io.max: writing .*: Device or resource busy" "$WORK/daemon.log"
+	sleep 2
+	[ "$(log_count 'fw/io.max: writing .*: Device or resource busy')" -eq 1 ]
+	[ "$(iomax_line /fw "$dev")" = "$before" ]
+	assert_ticking
+	assert_steady 3
+	# the kernel takes writes again: the new limit goes in, said once
+	rm "$WORK/fail"
+	wait_for 5 grep -q "fw/io.max: written again (after Device or resource busy)" "$WORK/daemon.log"
+	wait_for 5 test "$(iomax_field /fw "$dev" wiops)" -le 200
+	echo "# after: io.max $(iomax_line /fw "$dev")"
+	leak_check
+	stop_daemon
+	[ -z "$(iomax_file /fw)" ]
+	[ -z "$(iomax_file /steady)" ]
+}
+
 # ---- 4. state directory unwritable -------------------------------------------
 
 @test "the state directory turns read-only: the daemon warns and keeps enforcing, SIGTERM still restores" {
