@@ -5,10 +5,11 @@
 # /iorate.slice, limited there, and that cgroup goes when it exits.
 #
 # The QEMU is the real qemu-system-x86_64 with no machine (-machine none):
-# a nested guest doing its own I/O boots in about a minute under TCG, so
-# here the limit on its cgroup is shown with fio threads in the same
+# a nested guest doing its own I/O takes a minute or two to boot under TCG,
+# so here the limit on its cgroup is shown with fio threads in the same
 # process tree's place: what matters is that the process was found, moved
-# whole and limited, which does not depend on who issues the I/O.
+# whole and limited, which does not depend on who issues the I/O. One real
+# guest writing to its virtio disk is 026-nested-qemu.bats.
 
 load helpers
 
