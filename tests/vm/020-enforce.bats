@@ -96,8 +96,13 @@ teardown() { vm_teardown; }
 	burst_s=$(awk -v f="$first" 'NR >= f && $3 > 125 { n++ } END { print n + 0 }' "$WORK/win")
 	echo "burst windows: $burst_s (QEMU: 6.7 s)"
 	[ "$burst_s" -ge 5 ] && [ "$burst_s" -le 8 ]
-	awk -v f="$first" 'NR >= f + 1 && NR <= f + 5 { if ($3 < 180 || $3 > 220) { print "burst window off 200 +-10%: " $3; bad = 1 } }
-		END { exit bad }' "$WORK/win"
+	# Its first and last windows are partly at another rate, wherever the
+	# burst starts in a window (a CI run had 81 206 203 200 198 197 178 89:
+	# the burst began 0.6 s into a window), so only the inner ones are held
+	# to 200 +-10%.
+	awk -v f="$first" 'NR >= f && $3 > 125 { w[++n] = $3 }
+		END { for (i = 2; i < n; i++) if (w[i] < 180 || w[i] > 220) { print "burst window off 200 +-10%: " w[i]; bad = 1 }
+		      exit bad || n < 4 }' "$WORK/win"
 	# then the base rate: mean within 10%, no window above +20% (TCG noise)
 	awk -v f="$first" 'NR >= f + 9 { n++; sum += $3; if ($3 > 60) { print "after the burst above 60: " $3; bad = 1 } }
 		END { m = n ? sum / n : 0; printf "after the burst: mean %.1f\n", m; exit bad || n < 3 || m > 55 || m < 45 }' "$WORK/win"
