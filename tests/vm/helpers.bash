@@ -101,6 +101,16 @@ wait_for() {
 # in_cgroup PID /PATH: the process sits in that cgroup
 in_cgroup() { grep -qx "0::$2" "/proc/$1/cgroup"; }
 
+# disk_busy DISK: the disk completed at least 20 I/Os in the last 200 ms
+# (fio under TCG can take seconds to lay out its jobs: wait for this, not
+# a fixed sleep, before the warm-up starts).
+disk_busy() {
+	local before
+	before=$(awk '{ print $1 + $5 }' "/sys/block/$1/stat")
+	sleep 0.2
+	awk -v b="$before" '{ exit !($1 + $5 - b >= 20) }' "/sys/block/$1/stat"
+}
+
 write_policy() {
 	POLICY=$WORK/policy.conf
 	cat > "$POLICY"
