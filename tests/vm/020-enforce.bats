@@ -35,7 +35,7 @@ teardown() { vm_teardown; }
 	# Steady mode (6.1: io.max held at base rates, written at most every
 	# 2 s) splits the total by the mix of the tick it writes in: its
 	# windows swing wider than io.max's own (2026-12-02, 6.1: worst
-	# windows 420-445 in seven runs, means 388-402; a static 200+200 on
+	# windows 418-445 in nine runs, means 388-402; a static 200+200 on
 	# this load gives 368-400). Follow mode (6.12) is held to +10%.
 	local tol=$WINDOW_TOL
 	grep -q "io.max steady" "$WORK/daemon.log" && tol=0.15
