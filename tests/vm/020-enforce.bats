@@ -62,7 +62,8 @@ teardown() { vm_teardown; }
 	# from about 45/55 to 90/10, which no static io.max split can follow
 	fio_in /tot tot0 18 --rw=randrw --rwmixread=90 --bs=4k --iodepth=4
 	fio_in /tot tot0 9 --rw=randwrite --bs=4k --iodepth=4
-	sleep 4
+	wait_for 20 disk_busy tot0
+	sleep 3
 	sample_disk tot0 12 "$WORK/win"
 	cat "$WORK/win"
 	# The mean's floor is -15%, not -7%: once the writer stops, the 90/10
@@ -94,7 +95,8 @@ teardown() { vm_teardown; }
 	EOF
 	start_daemon
 	fio_in /split split0 14 --rw=randwrite --bs=64k --iodepth=8
-	sleep 4
+	wait_for 20 disk_busy split0
+	sleep 3
 	sample_disk split0 9 "$WORK/win"
 	cat "$WORK/win"
 	check_windows "$WORK/win" 2 0 300
@@ -158,7 +160,8 @@ teardown() { vm_teardown; }
 	start_daemon
 	fio_in /pool-a pool0 16 --rw=randread --bs=4k --iodepth=8
 	fio_in /pool-b pool0 8 --rw=randwrite --bs=4k --iodepth=8
-	sleep 3
+	wait_for 20 disk_busy pool0
+	sleep 2
 	sample_disk pool0 12 "$WORK/win"
 	cat "$WORK/win"
 	# both members (reads and writes) together: held to 400. Judged on the
@@ -231,7 +234,8 @@ teardown() { vm_teardown; }
 	EOF
 	start_daemon
 	fio_in "$scope/libvirt/emulator" virt0 12 --rw=randrw --rwmixread=70 --bs=4k --iodepth=8
-	sleep 3
+	wait_for 20 disk_busy virt0
+	sleep 2
 	sample_disk virt0 9 "$WORK/win"
 	cat "$WORK/win"
 	check_windows "$WORK/win" 3 2 300

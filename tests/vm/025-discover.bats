@@ -58,7 +58,8 @@ start_bare_qemu() {
 	  exec fio --name=job --filename=/dev/disc0 --direct=1 --ioengine=libaio --rw=randrw \
 		--bs=4k --iodepth=4 --time_based --runtime=15 --output=/dev/null ) 3>&- &
 	FIO=$!
-	sleep 3
+	wait_for 20 disk_busy disc0
+	sleep 2
 	sample_disk disc0 6 "$WORK/win"
 	cat "$WORK/win"
 	# the limit's precision is 020-enforce's business: here, that the
