@@ -112,6 +112,15 @@ bench: $(OUTPUT)/iorate
 	IORATE_VM_OUTDIR=$(CURDIR)/$(OUTPUT)/bench tools/vmtest --kernel 6.12 --timeout 1800 -- tools/bench/all
 	tools/bench/plot $(OUTPUT)/bench
 
+# The seed with two real nested QEMU guests (tools/bench/seed-qemu): 8-10
+# minutes of nested TCG boots, so not part of make bench.
+.PHONY: bench-seed-qemu
+bench-seed-qemu: $(OUTPUT)/iorate
+	rm -rf $(OUTPUT)/bench-seed-qemu && mkdir -p $(OUTPUT)/bench-seed-qemu
+	IORATE_VM_OUTDIR=$(CURDIR)/$(OUTPUT)/bench-seed-qemu tools/vmtest --kernel 6.12 --timeout 1500 -- \
+		sh -c 'tools/bench/seed-qemu | tee $(CURDIR)/$(OUTPUT)/bench-seed-qemu/results.txt'
+	tools/bench/plot $(OUTPUT)/bench-seed-qemu
+
 clean:
 	rm -rf $(OUTPUT)
 
