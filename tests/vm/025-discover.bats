@@ -63,9 +63,11 @@ start_bare_qemu() {
 	sample_disk disc0 6 "$WORK/win"
 	cat "$WORK/win"
 	# the limit's precision is 020-enforce's business: here, that the
-	# moved process's I/O is capped at all (a loose floor keeps a
-	# starved TCG guest from failing it)
-	WINDOW_TOL=0.15 MEAN_TOL=0.5 check_windows "$WORK/win" 3 0 200
+	# moved process's I/O is capped at all. Loose bounds: a starved TCG
+	# guest must not fail it (6.1's steady mode had one window of 182
+	# against 150 in CI, 2026-12-02), and an uncapped fio on null_blk
+	# runs at thousands.
+	WINDOW_TOL=0.25 MEAN_TOL=0.5 check_windows "$WORK/win" 3 0 200
 	kill "$FIO" 2>/dev/null || true
 	wait "$FIO" || true
 	grep -q "moved pid $QEMU_PID, VM db-1 from /shared to /iorate.slice/vm-db-1" "$WORK/daemon.log"
@@ -138,10 +140,11 @@ start_bare_qemu() {
 		--rw=randwrite --bs=4k --iodepth=4 --thread --time_based --runtime=15 --output=/dev/null
 	FIO=$CG_PID
 	wait_for 5 in_cgroup "$FIO" "/iorate.slice/pid-$FIO"
-	sleep 3
+	wait_for 20 disk_busy disc2
+	sleep 2
 	sample_disk disc2 6 "$WORK/win"
 	cat "$WORK/win"
-	WINDOW_TOL=0.15 MEAN_TOL=0.5 check_windows "$WORK/win" 3 0 150
+	WINDOW_TOL=0.25 MEAN_TOL=0.5 check_windows "$WORK/win" 3 0 150
 	kill "$FIO" 2>/dev/null || true
 	wait "$FIO" || true
 	wait_for 5 test ! -d "$CG/iorate.slice/pid-$FIO"
