@@ -132,6 +132,19 @@ bench_wait_io() {
 	return 1
 }
 
+# bench_seed_series NAME LIMIT DAT: the seed benches' series from
+# $BENCH_WORK/disk (bench_diskrate) and $BENCH_WORK/cg (bench_cgrate of two
+# guests) into DAT ("t disk_w/s guest-1 guest-2 limit sum"), and its line
+# of figures
+bench_seed_series() {
+	local name=$1 l=$2 dat=$3
+	paste -d' ' "$BENCH_WORK/disk" "$BENCH_WORK/cg" |
+		awk -v l="$l" '{ print NR, $2, $5, $6, l, 2 * l }' > "$dat"
+	awk -v l="$l" -v name="$name" '{ n++; s += $2; if ($2 > m) m = $2; if ($2 > 2 * l) over++; g1 += $3; g2 += $4 }
+		END { printf "%-28s disk w/s mean %6.1f, worst window %6.0f, windows above %d: %2d of %d; guests (io.stat) mean %.1f + %.1f\n",
+			name, s / n, m, 2 * l, over, n, g1 / n, g2 / n }' "$dat"
+}
+
 # The disk as iostat sees it, one line per 1 s window: r/s w/s total/s
 # (tests/vm/lib/diskrate: iostat -x JSON, paced by iostat itself).
 bench_diskrate() { "$BENCH_REPO/tests/vm/lib/diskrate" "$@"; }
