@@ -40,7 +40,13 @@ struct ctl_slot {
 	struct split_consumer dirs[CTL_NR_KINDS][CTL_NR_DIRS];
 	double target[CTL_NR_KINDS][CTL_NR_DIRS];	/* device units/s; 0 = none */
 	double trim[CTL_NR_KINDS][CTL_NR_DIRS];	/* learnt io.max correction, 1 = none */
-	double conv[CTL_NR_KINDS][CTL_NR_DIRS];	/* steady mode: slow thr/dev, 0 = unknown */
+	/* io.max units per device unit: the ratio of two slow averages
+	 * (~2 s), 0 = unknown */
+	double conv[CTL_NR_KINDS][CTL_NR_DIRS];
+	double thr_slow[CTL_NR_KINDS][CTL_NR_DIRS];
+	double dev_slow[CTL_NR_KINDS][CTL_NR_DIRS];
+	/* consecutive ticks pressing against io.max (learn_trim) */
+	int pressed_ticks[CTL_NR_KINDS][CTL_NR_DIRS];
 	uint64_t iomax[CTL_NR_KINDS][CTL_NR_DIRS];	/* out: 0 = unlimited */
 	/* Seconds of ticks in which the member was held back: in some
 	 * direction, what io.max counts reached 90% of the io.max the

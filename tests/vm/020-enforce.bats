@@ -184,11 +184,15 @@ teardown() { vm_teardown; }
 		      exit n < 2 || !hit || sum / n < 380 }' "$WORK/win"
 }
 
-# Writeback arrives in bursts of large bios that io.max admits whole, so
-# single windows overshoot; what is asserted here is the mean (<= +5%) and
-# that no window reaches twice the limit (unlimited writeback reaches
-# thousands per second, DESIGN §1). The issue's +5% per window for this
-# case is not met yet: see docs/enforcement.md.
+# Writeback arrives in flushes of 1 MiB bios that the disk splits into
+# requests: where io.max follows the buckets (6.12) every window is held as
+# in the other cases here (check_windows: +10%, one late-timer window
+# repaid at once). Steady mode (6.1, whose blk-throttle can lose the limit
+# when io.max moves) does not repay an overshoot by moving io.max, so a
+# flush's windows are io.max's own: 2026-12-02, four runs, windows up to
+# 220-238 and one of 365 then 65; there the mean (<= +5%) and no window at
+# twice the limit are asserted (unlimited writeback reaches thousands per
+# second, DESIGN §1).
 @test "buffered writes flushed by writeback: the writer's device writes held" {
 	fs_create wb0
 	cg_create /wb
@@ -213,9 +217,15 @@ teardown() { vm_teardown; }
 	[ "$(echo "$output" | jq -r .iomax_mode)" = "$want" ]
 	cg_run /wb fio --name=wb --directory="$FS_MNT" --size=64m --rw=randwrite --bs=4k \
 		--ioengine=psync --time_based --runtime=20 --output=/dev/null --fsync_on_close=1
-	sample_disk wb0 20 "$WORK/win"
+	# from the first flush (fio lays out its file and dirties pages first)
+	wait_for 20 disk_busy wb0
+	sample_disk wb0 18 "$WORK/win"
 	cat "$WORK/win"
 	"$IORATE" status --json | jq -c .counters
+	if [ "$want" = follow ]; then
+		check_windows "$WORK/win" 2 1 200
+		return
+	fi
 	awk 'NR > 2 { n++; if ($2 > 400) { print "window at twice the limit: " $2; bad = 1 } ; sum += $2; if ($2 > max) max = $2 }
 		END { printf "mean %.1f, max %.1f (limit 200)\n", sum / n, max; exit bad || sum / n > 210 }' "$WORK/win"
 }
