@@ -35,7 +35,7 @@
  * 92% settled after five. */
 #define CTL_TRIM_SETTLE_TICKS	5
 /* The conversion factor's memory (~2 s): writeback's bio/request ratio
- * swings within a flush (slot_conv). */
+ * swings within a flush (update_conv). */
 #define CTL_CONV_SLOW	0.05
 /* Conversion factors outside this range are measurement noise. */
 #define CTL_CONV_MIN	(1.0 / 256)
@@ -196,6 +196,39 @@ static double sub_amount(const double v[CTL_NR_DIRS], int sub)
 	return sub == 0 ? v[CTL_READ] + v[CTL_WRITE] : v[sub - 1];
 }
 
+/*
+ * The factor io.max is set with: the ratio of two slow averages (~2 s) of
+ * what io.max counted and what the disk did, in both modes. Not the ratio
+ * of the fast rates: blk-throttle counts a large bio when its first piece
+ * passes and each further piece when it is split off, before it passes,
+ * so at the start of a writeback flush the count runs ahead of the disk
+ * (1 MiB bios: 40 counted against 20 requests per tick) and at its end
+ * behind it. A line set from the fast ratio rose at every flush (io.max
+ * at 316 against 200 from a factor of 1.45: 310/s at the disk for 600 ms)
+ * and collapsed after it. Averaged over a flush the two counts agree.
+ */
+static void update_conv(struct ctl_slot *s, int k, int d, double thr, double dev)
+{
+	double *ts = &s->thr_slow[k][d], *ds = &s->dev_slow[k][d];
+
+	if (*ds <= 0 && *ts <= 0) {
+		if (dev <= 0 || thr <= 0)
+			return;
+		/* Seeded no higher than 1: the first ticks of writeback
+		 * count bios that are not requests yet, and a factor that
+		 * starts high stays high for seconds (seen on 6.1: the disk
+		 * at 378-450 against 200, decaying over 6 s). Too low a start
+		 * under-delivers for a while, the safe side. */
+		*ds = dev;
+		*ts = fmin(thr, dev);
+	} else {
+		*ts += CTL_CONV_SLOW * (thr - *ts);
+		*ds += CTL_CONV_SLOW * (dev - *ds);
+	}
+	if (*ds > 1e-9 && *ts > 1e-9)
+		s->conv[k][d] = fmax(CTL_CONV_MIN, fmin(CTL_CONV_MAX, *ts / *ds));
+}
+
 static void measure(struct ctl_binding *b, double dt_s)
 {
 	uint64_t iops_size = b->group->iops_size;
@@ -210,6 +243,7 @@ static void measure(struct ctl_binding *b, double dt_s)
 
 				s->dev_rate[k][d] = ewma(s->dev_rate[k][d], dev / dt_s);
 				s->thr_rate[k][d] = ewma(s->thr_rate[k][d], thr / dt_s);
+				update_conv(s, k, d, thr / dt_s, dev / dt_s);
 			}
 		}
 	}
@@ -320,44 +354,6 @@ static void learn_trim(const struct ctl_binding *b, struct ctl_slot *s, int k, i
 		*trim = CTL_TRIM_MAX;
 }
 
-/*
- * The factor io.max is set with: the ratio of two slow averages (~2 s) of
- * what io.max counted and what the disk did, in both modes. Not the ratio
- * of the fast rates: blk-throttle counts a large bio when its first piece
- * passes and each further piece when it is split off, before it passes,
- * so at the start of a writeback flush the count runs ahead of the disk
- * (1 MiB bios: 40 counted against 20 requests per tick) and at its end
- * behind it. A line set from the fast ratio rose at every flush (io.max
- * at 316 against 200 from a factor of 1.45: 310/s at the disk for 600 ms)
- * and collapsed after it. Averaged over a flush the two counts agree.
- */
-static double slot_conv(const struct ctl_binding *b, struct ctl_slot *s, int k, int d,
-			double dt_s)
-{
-	double thr = (k == CTL_BPS ? s->thr.bytes[d] : s->thr.ops[d]) / dt_s;
-	double dev = units(&s->dev, k, d, b->group->iops_size) / dt_s;
-	double *ts = &s->thr_slow[k][d], *ds = &s->dev_slow[k][d];
-
-	if (*ds <= 0 && *ts <= 0) {
-		if (dev <= 0 || thr <= 0)
-			return 0;
-		/* Seeded no higher than 1: the first ticks of writeback
-		 * count bios that are not requests yet, and a factor that
-		 * starts high stays high for seconds (seen on 6.1: the disk
-		 * at 378-450 against 200, decaying over 6 s). Too low a start
-		 * under-delivers for a while, the safe side. */
-		*ds = dev;
-		*ts = fmin(thr, dev);
-	} else {
-		*ts += CTL_CONV_SLOW * (thr - *ts);
-		*ds += CTL_CONV_SLOW * (dev - *ds);
-	}
-	if (*ds <= 1e-9 || *ts <= 1e-9)
-		return s->conv[k][d];
-	s->conv[k][d] = fmax(CTL_CONV_MIN, fmin(CTL_CONV_MAX, *ts / *ds));
-	return s->conv[k][d];
-}
-
 static uint64_t to_iomax(double target_dev, double conv, double trim, double floor_v)
 {
 	double v;
@@ -436,7 +432,7 @@ void ctl_binding_tick(struct ctl_binding *b, double dt_s)
 				learn_trim(b, s, k, d);
 				s->target[k][d] = isinf(lim[d]) ? 0 : lim[d];
 				s->iomax[k][d] = isinf(lim[d]) ? 0 :
-					to_iomax(lim[d], slot_conv(b, s, k, d, dt_s), s->trim[k][d], floor_v);
+					to_iomax(lim[d], s->conv[k][d], s->trim[k][d], floor_v);
 			}
 		}
 	}
