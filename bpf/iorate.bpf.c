@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * The meter: every bio past blk-throttle and every request issued to a
- * driver, charged to (cgroup of the bio's blkcg, whole disk). BPF cannot delay
- * a bio, so enforcement is user space moving io.max; this side only has to
- * measure exactly and cheaply.
+ * The meter: every bio past blk-throttle and every request a driver
+ * completes, charged to (cgroup of the bio's blkcg, whole disk). BPF cannot
+ * delay a bio, so enforcement is user space moving io.max; this side only
+ * has to measure exactly and cheaply.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,8 +21,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define IORATE_REQ_OP_DISCARD	3
 #define IORATE_REQ_OP_SECURE_ERASE 5
 
+/* Shared, not per-CPU: a per-CPU value is allocated for every possible CPU
+ * (include/iorate.h). Preallocated, so a charge never allocates and the
+ * footprint is known at load. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, IORATE_MAX_USAGE_ENTRIES);
 	__type(key, struct iorate_usage_key);
 	__type(value, struct iorate_usage);
@@ -97,34 +100,26 @@ static __always_inline struct iorate_usage *usage_of(__u64 cgroup_id, __u32 dev)
 	return u;
 }
 
-static __always_inline void count_io(__u64 cgroup_id, __u32 dev, int level,
-				     __u64 opf, __u64 bytes)
+static __always_inline void add_io(struct iorate_io_count *c, __u64 bytes)
 {
-	struct iorate_usage *u = usage_of(cgroup_id, dev);
-	int dir = op_dir(opf);
-
-	if (!u)
-		return;
-	/* Per-CPU value: plain adds are exact and lock-free. */
-	u->io[level][dir & 3].ops += 1;
-	u->io[level][dir & 3].bytes += bytes;
-	if (level == IORATE_LEVEL_DEVICE && (opf & req_background_mask())) {
-		u->background_ops += 1;
-		u->background_bytes += bytes;
-	}
+	/* One value shared by every CPU: atomic adds (lock-free, exact). */
+	__sync_fetch_and_add(&c->ops, 1);
+	__sync_fetch_and_add(&c->bytes, bytes);
 }
 
 SEC("tp_btf/block_bio_queue")
 int BPF_PROG(bio_queue, struct bio *bio)
 {
 	__u32 dev = disk_dev(bio_disk(bio));
+	struct iorate_usage *u;
 
 	if (!dev) {
 		stat_inc(IORATE_STAT_NO_DISK);
 		return 0;
 	}
-	count_io(bio_cgroup_id(bio), dev, IORATE_LEVEL_BIO, bio->bi_opf,
-		 bio->bi_iter.bi_size);
+	u = usage_of(bio_cgroup_id(bio), dev);
+	if (u)
+		add_io(&u->io[IORATE_LEVEL_BIO][op_dir(bio->bi_opf) & 3], bio->bi_iter.bi_size);
 	return 0;
 }
 
@@ -141,27 +136,17 @@ int BPF_PROG(bio_split, struct bio *bio, unsigned int new_sector)
 		return 0;
 	u = usage_of(bio_cgroup_id(bio), dev);
 	if (u)
-		u->io[IORATE_LEVEL_BIO][op_dir(bio->bi_opf) & 3].ops += 1;
+		__sync_fetch_and_add(&u->io[IORATE_LEVEL_BIO][op_dir(bio->bi_opf) & 3].ops, 1);
 	return 0;
 }
 
-SEC("tp_btf/block_rq_issue")
-int BPF_PROG(rq_issue, struct request *rq)
-{
-	__u32 dev = disk_dev(rq_disk(rq));
-
-	if (!dev) {
-		stat_inc(IORATE_STAT_NO_DISK);
-		return 0;
-	}
-	/* A request's bios all belong to one blkcg: blk-mq merges only bios
-	 * of the same blkg. Flushes built by the block layer carry no bio and
-	 * land on cgroup id 0 ("unattributed"). */
-	count_io(bio_cgroup_id(rq->bio), dev, IORATE_LEVEL_DEVICE, rq->cmd_flags,
-		 rq->__data_len);
-	return 0;
-}
-
+/*
+ * The device level, counted where /proc/diskstats counts it: at completion.
+ * One program per request instead of one at issue and one at completion,
+ * and a request that its driver requeued (BLK_STS_RESOURCE) and issued
+ * again is counted once. A request completed in parts fires once per part:
+ * its bytes add up, its op counts when the last part is done.
+ */
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(rq_complete, struct request *rq, int error, unsigned int nr_bytes)
 {
@@ -170,13 +155,26 @@ int BPF_PROG(rq_complete, struct request *rq, int error, unsigned int nr_bytes)
 	__u64 start, now;
 	int dir;
 
-	if (!dev)
+	if (!dev) {
+		stat_inc(IORATE_STAT_NO_DISK);
 		return 0;
+	}
+	/* A request's bios all belong to one blkcg: blk-mq merges only bios
+	 * of the same blkg. Flushes built by the block layer carry no bio and
+	 * land on cgroup id 0 ("unattributed"). */
 	u = usage_of(bio_cgroup_id(rq->bio), dev);
 	if (!u)
 		return 0;
 	dir = op_dir(rq->cmd_flags) & 3;
-	u->done[dir] += 1;
+	if (nr_bytes < rq->__data_len) {
+		__sync_fetch_and_add(&u->io[IORATE_LEVEL_DEVICE][dir].bytes, nr_bytes);
+		return 0;
+	}
+	add_io(&u->io[IORATE_LEVEL_DEVICE][dir], nr_bytes);
+	if (rq->cmd_flags & req_background_mask()) {
+		__sync_fetch_and_add(&u->background_ops, 1);
+		__sync_fetch_and_add(&u->background_bytes, nr_bytes);
+	}
 	/* start_time_ns is what iostat's await is measured from (set when
 	 * the queue does I/O accounting); 0 when it does not. */
 	start = rq->start_time_ns;
@@ -184,7 +182,7 @@ int BPF_PROG(rq_complete, struct request *rq, int error, unsigned int nr_bytes)
 		start = rq->io_start_time_ns;
 	now = bpf_ktime_get_ns();
 	if (start && start < now)
-		u->latency_ns[dir] += now - start;
+		__sync_fetch_and_add(&u->latency_ns[dir], now - start);
 	return 0;
 }
 

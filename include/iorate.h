@@ -13,8 +13,6 @@
 
 /* Upper bounds sized for a KVM host: a few hundred VMs x a few disks. */
 #define IORATE_MAX_USAGE_ENTRIES	16384
-#define IORATE_MAX_MEMBERS		8192
-#define IORATE_MAX_BUCKETS		8192
 #define IORATE_EVENTS_RING_BYTES	(1024 * 1024)
 #define IORATE_EVENT_PATH_MAX		512
 #define IORATE_MAX_WATCHED_PIDS		4096
@@ -47,19 +45,29 @@ struct iorate_io_count {
 	__u64 bytes;
 };
 
-/* Per-CPU value of the usage map: monotonically increasing counters that
- * readers difference between samples, so several readers never disturb
- * each other (nobody resets the map). */
+/* Value of the usage map: one copy shared by every CPU, charged with atomic
+ * adds, so its kernel memory does not grow with the number of possible
+ * CPUs (a per-CPU value of this size took 829 MiB at 255 possible CPUs,
+ * DESIGN.md "Measured later"). The counters only grow: readers difference
+ * two samples, so several readers never disturb each other.
+ *
+ * The device level is counted when a request completes, as
+ * /proc/diskstats does: a request requeued by its driver (BLK_STS_RESOURCE)
+ * and issued again still completes once. */
 struct iorate_usage {
 	struct iorate_io_count io[IORATE_NR_LEVELS][IORATE_NR_DIRS];
-	/* device-level completions and the time they took, issue to complete */
-	__u64 done[IORATE_NR_DIRS];
+	/* device level: summed issue-to-completion time of the requests
+	 * counted in io[IORATE_LEVEL_DEVICE] (iostat's await) */
 	__u64 latency_ns[IORATE_NR_DIRS];
-	/* device-level requests issued by a kernel thread (writeback, journal)
-	 * or flagged as background on behalf of this cgroup */
+	/* device-level requests flagged as background (writeback, journal)
+	 * on behalf of this cgroup */
 	__u64 background_ops;
 	__u64 background_bytes;
 };
+
+/* blk-throttle charges a discard bio to the write limits as one I/O of
+ * one sector, whatever its length (blk-throttle.c, throtl_bio_data_size). */
+#define IORATE_DISCARD_THROTL_BYTES	512
 
 /* Per-CPU counters of things the BPF side could not do. */
 enum iorate_stat {

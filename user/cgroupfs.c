@@ -100,6 +100,30 @@ uint64_t cgroupfs_id_of(const char *dir)
 	return st.st_ino;
 }
 
+/* kernfs's file handle type (include/linux/exportfs.h, not in the uapi):
+ * the handle is the 64-bit kernfs id that BPF reports. */
+#define CGROUPFS_FILEID_KERNFS	0xfe
+
+int cgroupfs_id_alive(int root_fd, uint64_t id)
+{
+	union {
+		struct file_handle fh;
+		char bytes[sizeof(struct file_handle) + sizeof(uint64_t)];
+	} handle;
+	int fd;
+
+	handle.fh.handle_bytes = sizeof(uint64_t);
+	handle.fh.handle_type = CGROUPFS_FILEID_KERNFS;
+	memcpy(handle.fh.f_handle, &id, sizeof(id));
+	/* One syscall, whatever the size of the tree: no walk. */
+	fd = open_by_handle_at(root_fd, &handle.fh, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno == ESTALE || errno == ENOENT ? 0 : -errno;
+}
+
 int cgroup_names_new(const char *root, struct cgroup_names **out)
 {
 	struct cgroup_names *n = calloc(1, sizeof(*n));

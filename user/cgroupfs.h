@@ -30,5 +30,9 @@ int cgroup_names_rescan(struct cgroup_names *n);
 int cgroupfs_write(const char *path, const char *text);
 /* Id (inode number) of a cgroup directory, 0 on error. */
 uint64_t cgroupfs_id_of(const char *dir);
+/* Whether cgroup id still exists in the hierarchy mounted at root_fd, by
+ * its file handle (needs CAP_DAC_READ_SEARCH): 1 alive, 0 gone, or -errno
+ * when it cannot tell (then nothing should be freed). */
+int cgroupfs_id_alive(int root_fd, uint64_t id);
 
 #endif

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "cgroupfs.h"
 #include "daemon.h"
 #include "daemon_procs.h"
@@ -63,6 +65,7 @@ static void log_iomax_mode(const struct daemon *d)
 
 
 static void scan_members(struct daemon *d);
+static void forget_cgroups(struct daemon *d, const __u64 *gone_id);
 
 static uint64_t now_ns(void)
 {
@@ -231,6 +234,7 @@ static void scan_members(struct daemon *d)
 	free(d->members);
 	d->members = fresh;
 	d->last_scan_ns = now_ns();
+	forget_cgroups(d, NULL);
 }
 
 static void add_input(struct ctl_input *in, const struct usage_rates *r)
@@ -581,6 +585,58 @@ static bool event_path_usable(struct daemon *d, const struct iorate_event *ev)
 	return !stat(dir, &st) && st.st_ino == ev->cgroup_id;
 }
 
+/* Free the meter entries of cgroups that are gone, as the last read saw
+ * them (d->prev); ids == NULL means every cgroup id of that read, checked
+ * by file handle (the rescan's sweep: rmdir events can be lost, and
+ * writeback can charge a cgroup again after its rmdir). */
+static void forget_cgroups(struct daemon *d, const __u64 *gone_id)
+{
+	struct iorate_usage_key *doomed;
+	uint64_t last_id = 0;
+	int root_fd = -1, alive = 1, n;
+	uint32_t nr = 0;
+
+	if (!d->prev.nr)
+		return;
+	doomed = malloc(d->prev.nr * sizeof(*doomed));
+	if (!doomed)
+		return;
+	if (!gone_id) {
+		root_fd = open(d->cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd < 0)
+			goto cleanup;
+	}
+	for (size_t i = 0; i < d->prev.nr; i++) {
+		const struct iorate_usage_key *key = &d->prev.entries[i].key;
+
+		if (gone_id) {
+			if (key->cgroup_id == *gone_id)
+				doomed[nr++] = *key;
+			continue;
+		}
+		if (key->cgroup_id == 0)	/* "unattributed": not a cgroup */
+			continue;
+		/* the table is sorted by cgroup id: one check per cgroup */
+		if (key->cgroup_id != last_id) {
+			last_id = key->cgroup_id;
+			alive = cgroupfs_id_alive(root_fd, last_id);
+		}
+		if (alive == 0)
+			doomed[nr++] = *key;
+	}
+	if (!nr)
+		goto cleanup;
+	n = meter_forget(d->meter, doomed, nr);
+	if (n > 0)
+		d->meter_freed += n;
+	if (!gone_id)
+		log_debug("meter: freed %d entries of %u whose cgroups are gone", n, nr);
+cleanup:
+	if (root_fd >= 0)
+		close(root_fd);
+	free(doomed);
+}
+
 static void collect_event(void *ctx, const struct iorate_event *ev)
 {
 	struct event_batch *batch = ctx;
@@ -589,7 +645,7 @@ static void collect_event(void *ctx, const struct iorate_event *ev)
 	batch->applied++;
 	switch (ev->kind) {
 	case IORATE_EVENT_CGROUP_RMDIR:
-		meter_forget_cgroup(d->meter, ev->cgroup_id);
+		forget_cgroups(d, &ev->cgroup_id);
 		members_remove_cgroup(d->members, d->policy.nr_groups, ev->cgroup_id);
 		return;
 	case IORATE_EVENT_EXEC:

@@ -50,6 +50,7 @@ struct daemon {
 	uint64_t events_handled;
 	uint64_t events_lost;		/* the BPF counter when last seen */
 	uint64_t usage_full;		/* I/Os the full usage map could not count */
+	uint64_t meter_freed;		/* meter entries of gone cgroups freed */
 	/* cgroup mkdir (BPF timestamp) to its io.max written: the last
 	 * batch's and the worst */
 	uint64_t reaction_last_ns, reaction_max_ns;

@@ -129,12 +129,13 @@ static void daemon_status_fill_usage(struct daemon *d, const struct daemon_statu
 		/* absent from the older snapshot: it had no I/O then */
 		p = usage_table_find(&w->old, &e->key);
 		for (int dir = 0; dir < 2; dir++) {
-			uint64_t pd = p ? p->usage.done[dir] : 0;
+			uint64_t ed = e->usage.io[IORATE_LEVEL_DEVICE][dir].ops;
+			uint64_t pd = p ? p->usage.io[IORATE_LEVEL_DEVICE][dir].ops : 0;
 			uint64_t pl = p ? p->usage.latency_ns[dir] : 0;
 
 			/* a counter that went down was reset: skip it */
-			if (e->usage.done[dir] >= pd && e->usage.latency_ns[dir] >= pl) {
-				done[dir] += e->usage.done[dir] - pd;
+			if (ed >= pd && e->usage.latency_ns[dir] >= pl) {
+				done[dir] += ed - pd;
 				latency_ns[dir] += e->usage.latency_ns[dir] - pl;
 			}
 		}
@@ -286,6 +287,8 @@ int daemon_status_snapshot(struct daemon *d, const struct daemon_status_window *
 	out->events_handled = d->events_handled;
 	out->events_lost = d->events_lost;
 	out->usage_full = d->usage_full;
+	out->meter_entries = d->prev.nr;
+	out->meter_freed = d->meter_freed;
 	out->reaction_last_ms = d->reaction_last_ns / 1e6;
 	out->reaction_max_ms = d->reaction_max_ns / 1e6;
 	out->groups = calloc(d->policy.nr_groups + 1, sizeof(*out->groups));
@@ -449,6 +452,8 @@ struct json_object *daemon_status_json(const struct status_snapshot *s)
 	json_object_object_add(counters, "events_handled", json_object_new_uint64(s->events_handled));
 	json_object_object_add(counters, "events_lost", json_object_new_uint64(s->events_lost));
 	json_object_object_add(counters, "usage_map_full", json_object_new_uint64(s->usage_full));
+	json_object_object_add(counters, "meter_entries", json_object_new_uint64(s->meter_entries));
+	json_object_object_add(counters, "meter_entries_freed", json_object_new_uint64(s->meter_freed));
 	json_object_object_add(counters, "reaction_last_ms", json_object_new_double(s->reaction_last_ms));
 	json_object_object_add(counters, "reaction_max_ms", json_object_new_double(s->reaction_max_ms));
 	json_object_object_add(o, "counters", counters);

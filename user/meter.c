@@ -16,8 +16,15 @@ struct meter {
 	void *event_ctx;
 	int nr_cpus;
 	uint32_t usage_entries;
-	struct iorate_usage *percpu;	/* one value per possible CPU */
+	/* batch buffers: one read of up to batch_cap entries per syscall */
+	struct iorate_usage_key *batch_keys;
+	struct iorate_usage *batch_values;
+	uint32_t batch_cap;
 };
+
+/* Entries per batch syscall: 1000 VMs' pairs in one or two calls, 180 KiB
+ * of buffers. Grown when one hash bucket holds more (ENOSPC). */
+#define METER_BATCH_ENTRIES	1024
 
 static uint64_t now_ns(void)
 {
@@ -90,11 +97,6 @@ int meter_open(struct meter **out)
 		log_error("cannot count possible CPUs: %s", strerror(-err));
 		goto cleanup;
 	}
-	m->percpu = calloc(m->nr_cpus, sizeof(*m->percpu));
-	if (!m->percpu) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
 
 	m->skel = iorate_bpf__open();
 	if (!m->skel) {
@@ -143,7 +145,8 @@ void meter_close(struct meter *m)
 		return;
 	ring_buffer__free(m->events);
 	iorate_bpf__destroy(m->skel);
-	free(m->percpu);
+	free(m->batch_keys);
+	free(m->batch_values);
 	free(m);
 }
 
@@ -152,50 +155,81 @@ struct iorate_bpf *meter_skel(struct meter *m)
 	return m->skel;
 }
 
+static int batch_grow(struct meter *m, uint32_t cap)
+{
+	struct iorate_usage_key *keys;
+	struct iorate_usage *values;
+
+	keys = realloc(m->batch_keys, cap * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	m->batch_keys = keys;
+	values = realloc(m->batch_values, cap * sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	m->batch_values = values;
+	m->batch_cap = cap;
+	return 0;
+}
+
 int meter_read(struct meter *m, struct usage_table *t)
 {
 	int fd = bpf_map__fd(m->skel->maps.usage);
-	struct iorate_usage_key key, next, *prev = NULL;
+	__u32 cursor_in, cursor_out, count;
+	void *in = NULL;
 	int err;
 
 	usage_table_clear(t);
 	t->taken_ns = now_ns();
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct iorate_usage sum = {};
+	if (!m->batch_cap && (err = batch_grow(m, METER_BATCH_ENTRIES)))
+		return err;
+	for (;;) {
+		count = m->batch_cap;
+		err = bpf_map_lookup_batch(fd, in, &cursor_out, m->batch_keys, m->batch_values,
+					   &count, NULL);
+		if (err && errno == ENOSPC && m->batch_cap < m->usage_entries) {
+			/* one hash bucket holds more than a batch: a bigger one */
+			err = batch_grow(m, m->batch_cap * 2);
+			if (err)
+				return err;
+			continue;
+		}
+		if (err && errno != ENOENT)
+			return -errno;
+		for (__u32 i = 0; i < count; i++) {
+			int add_err = usage_table_add(t, &m->batch_keys[i], &m->batch_values[i]);
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, m->percpu))
-			continue;	/* deleted while we walked */
-		for (int cpu = 0; cpu < m->nr_cpus; cpu++)
-			usage_accumulate(&sum, &m->percpu[cpu]);
-		err = usage_table_add(t, &key, &sum);
-		if (err)
-			return err;
+			if (add_err)
+				return add_err;
+		}
+		if (err)	/* ENOENT: that was the last batch */
+			break;
+		cursor_in = cursor_out;
+		in = &cursor_in;
 	}
 	usage_table_sort(t);
 	return 0;
 }
 
-int meter_forget_cgroup(struct meter *m, uint64_t cgroup_id)
+int meter_forget(struct meter *m, const struct iorate_usage_key *keys, uint32_t nr)
 {
 	int fd = bpf_map__fd(m->skel->maps.usage);
-	struct iorate_usage_key key, next, *prev = NULL;
-	int removed = 0;
+	uint32_t removed = 0;
 
-	/* Collect first: deleting while walking restarts get_next_key. */
-	struct iorate_usage_key doomed[64];
-	int nr = 0;
+	/* One syscall for all. A key already gone (deleted by an earlier
+	 * sweep) stops a batch delete with ENOENT: delete the rest one by
+	 * one then. */
+	while (nr) {
+		__u32 count = nr;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (key.cgroup_id == cgroup_id && nr < 64)
-			doomed[nr++] = key;
+		if (!bpf_map_delete_batch(fd, keys, &count, NULL))
+			return removed + count;
+		removed += count;
+		if (errno != ENOENT || count >= nr)
+			return removed ? (int)removed : -errno;
+		keys += count + 1;	/* skip the missing one */
+		nr -= count + 1;
 	}
-	for (int i = 0; i < nr; i++)
-		if (!bpf_map_delete_elem(fd, &doomed[i]))
-			removed++;
 	return removed;
 }
 

@@ -12,10 +12,12 @@ struct meter;
 
 int meter_open(struct meter **out);
 void meter_close(struct meter *m);
-/* Replace t's contents with the current counters, summed over CPUs. */
+/* Replace t's contents with the current counters (batch reads: one
+ * syscall per METER_BATCH_ENTRIES entries). */
 int meter_read(struct meter *m, struct usage_table *t);
-/* Remove one cgroup's entries (cgroup gone). */
-int meter_forget_cgroup(struct meter *m, uint64_t cgroup_id);
+/* Remove these (cgroup, disk) entries: their cgroups are gone. Returns how
+ * many were removed, or -errno. */
+int meter_forget(struct meter *m, const struct iorate_usage_key *keys, uint32_t nr);
 void meter_read_stats(struct meter *m, uint64_t stats[IORATE_NR_STATS]);
 struct iorate_bpf *meter_skel(struct meter *m);
 /* Lifecycle events (struct iorate_event): a pollable fd, and a drain that

@@ -222,6 +222,13 @@ char *metrics_render(const struct status_snapshot *s)
 	metrics_counter(f, "iorate_events_lost_total",
 			"Events the BPF ring had no room for (each makes the daemon rescan).",
 			s->events_lost);
+	metrics_family(f, "iorate_meter_entries", "gauge",
+		       "(cgroup, disk) pairs the BPF meter holds, of IORATE_USAGE_MAP_ENTRIES.");
+	fputs("iorate_meter_entries", f);
+	metrics_u64(f, s->meter_entries);
+	metrics_counter(f, "iorate_meter_entries_freed_total",
+			"Meter entries of removed cgroups freed (at rmdir, or by the rescan's sweep).",
+			s->meter_freed);
 	metrics_family(f, "iorate_reaction_seconds", "gauge",
 		       "From a cgroup's mkdir to its io.max written: last batch and worst since start.");
 	fputs("iorate_reaction_seconds{stat=\"last\"}", f);

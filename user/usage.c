@@ -63,22 +63,6 @@ const struct usage_entry *usage_table_find(const struct usage_table *t,
 	return bsearch(key, t->entries, t->nr, sizeof(t->entries[0]), key_cmp);
 }
 
-void usage_accumulate(struct iorate_usage *sum, const struct iorate_usage *cpu)
-{
-	for (int l = 0; l < IORATE_NR_LEVELS; l++) {
-		for (int d = 0; d < IORATE_NR_DIRS; d++) {
-			sum->io[l][d].ops += cpu->io[l][d].ops;
-			sum->io[l][d].bytes += cpu->io[l][d].bytes;
-		}
-	}
-	for (int d = 0; d < IORATE_NR_DIRS; d++) {
-		sum->done[d] += cpu->done[d];
-		sum->latency_ns[d] += cpu->latency_ns[d];
-	}
-	sum->background_ops += cpu->background_ops;
-	sum->background_bytes += cpu->background_bytes;
-}
-
 /* Counters only grow; a smaller value means the entry was deleted and
  * recreated between samples, so count from zero. */
 static uint64_t delta(uint64_t prev, uint64_t cur)
@@ -95,7 +79,9 @@ void usage_rates(const struct iorate_usage *prev, const struct iorate_usage *cur
 		prev = &zero;
 	memset(out, 0, sizeof(*out));
 	for (int d = 0; d < IORATE_NR_DIRS; d++) {
-		uint64_t done = delta(prev->done[d], cur->done[d]);
+		/* the latency is summed over the device level's completions */
+		uint64_t done = delta(prev->io[IORATE_LEVEL_DEVICE][d].ops,
+				      cur->io[IORATE_LEVEL_DEVICE][d].ops);
 		uint64_t lat = delta(prev->latency_ns[d], cur->latency_ns[d]);
 
 		out->ops[d] = delta(prev->io[level][d].ops, cur->io[level][d].ops);

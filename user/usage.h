@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * A snapshot of the usage map summed over CPUs, and the rates between two
+ * A snapshot of the usage map, and the rates between two
  * snapshots. Pure logic: unit-tested without BPF.
  */
 #ifndef IORATE_USAGE_H
@@ -41,8 +41,6 @@ int usage_table_add(struct usage_table *t, const struct iorate_usage_key *key,
 void usage_table_sort(struct usage_table *t);
 const struct usage_entry *usage_table_find(const struct usage_table *t,
 					   const struct iorate_usage_key *key);
-/* Fold one CPU's value into an accumulated sum. */
-void usage_accumulate(struct iorate_usage *sum, const struct iorate_usage *cpu);
 /* prev may be NULL (entry appeared during the interval: counts from 0). */
 void usage_rates(const struct iorate_usage *prev, const struct iorate_usage *cur,
 		 int level, double interval_s, struct usage_rates *out);

@@ -2,23 +2,6 @@
 #include "test.h"
 #include "usage.h"
 
-TEST(usage_accumulate_sums_every_counter)
-{
-	struct iorate_usage sum = {}, cpu = {};
-
-	cpu.io[IORATE_LEVEL_DEVICE][IORATE_DIR_WRITE].ops = 3;
-	cpu.io[IORATE_LEVEL_BIO][IORATE_DIR_READ].bytes = 4096;
-	cpu.done[IORATE_DIR_WRITE] = 3;
-	cpu.latency_ns[IORATE_DIR_WRITE] = 3000;
-	cpu.background_ops = 1;
-	usage_accumulate(&sum, &cpu);
-	usage_accumulate(&sum, &cpu);
-	ASSERT_U64_EQ(sum.io[IORATE_LEVEL_DEVICE][IORATE_DIR_WRITE].ops, 6);
-	ASSERT_U64_EQ(sum.io[IORATE_LEVEL_BIO][IORATE_DIR_READ].bytes, 8192);
-	ASSERT_U64_EQ(sum.latency_ns[IORATE_DIR_WRITE], 6000);
-	ASSERT_U64_EQ(sum.background_ops, 2);
-}
-
 TEST(usage_rates_over_interval)
 {
 	struct iorate_usage prev = {}, cur = {};
@@ -27,7 +10,6 @@ TEST(usage_rates_over_interval)
 	prev.io[IORATE_LEVEL_DEVICE][IORATE_DIR_READ].ops = 100;
 	cur.io[IORATE_LEVEL_DEVICE][IORATE_DIR_READ].ops = 300;
 	cur.io[IORATE_LEVEL_DEVICE][IORATE_DIR_READ].bytes = 2 * 1048576;
-	cur.done[IORATE_DIR_READ] = 200;
 	cur.latency_ns[IORATE_DIR_READ] = 200 * 500000;	/* 0.5 ms each */
 	usage_rates(&prev, &cur, IORATE_LEVEL_DEVICE, 2.0, &r);
 	ASSERT_U64_EQ(r.ops[IORATE_DIR_READ], 200);
