@@ -65,10 +65,6 @@ struct iorate_usage {
 	__u64 background_bytes;
 };
 
-/* blk-throttle charges a discard bio to the write limits as one I/O of
- * one sector, whatever its length (blk-throttle.c, throtl_bio_data_size). */
-#define IORATE_DISCARD_THROTL_BYTES	512
-
 /* Per-CPU counters of things the BPF side could not do. */
 enum iorate_stat {
 	IORATE_STAT_USAGE_FULL = 0,	/* usage map full: an I/O was not counted */

@@ -65,7 +65,7 @@ static void log_iomax_mode(const struct daemon *d)
 
 
 static void scan_members(struct daemon *d);
-static void forget_cgroups(struct daemon *d, const __u64 *gone_id);
+static void forget_gone_cgroups(struct daemon *d);
 
 static uint64_t now_ns(void)
 {
@@ -234,7 +234,7 @@ static void scan_members(struct daemon *d)
 	free(d->members);
 	d->members = fresh;
 	d->last_scan_ns = now_ns();
-	forget_cgroups(d, NULL);
+	forget_gone_cgroups(d);
 }
 
 static void add_input(struct ctl_input *in, const struct usage_rates *r)
@@ -585,38 +585,59 @@ static bool event_path_usable(struct daemon *d, const struct iorate_event *ev)
 	return !stat(dir, &st) && st.st_ino == ev->cgroup_id;
 }
 
-/* Free the meter entries of cgroups that are gone, as the last read saw
- * them (d->prev); ids == NULL means every cgroup id of that read, checked
- * by file handle (the rescan's sweep: rmdir events can be lost, and
- * writeback can charge a cgroup again after its rmdir). */
-static void forget_cgroups(struct daemon *d, const __u64 *gone_id)
+/* Free meter entries collected by the callers below; counts what went. */
+static void forget_keys(struct daemon *d, const struct iorate_usage_key *keys, uint32_t nr)
+{
+	int n = nr ? meter_forget(d->meter, keys, nr) : 0;
+
+	if (n > 0)
+		d->meter_freed += n;
+}
+
+/* One cgroup removed (its rmdir event): its entries as the last read
+ * (d->prev) saw them; one made since then is left to the sweep. The table
+ * is sorted by cgroup id, so its entries are one run. */
+static void forget_cgroup(struct daemon *d, __u64 id)
+{
+	size_t lo = 0, hi = d->prev.nr;
+
+	while (lo < hi) {	/* the first entry with cgroup_id >= id */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->prev.entries[mid].key.cgroup_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* one entry per disk the cgroup did I/O on: a few */
+	for (; lo < d->prev.nr && d->prev.entries[lo].key.cgroup_id == id; lo++)
+		forget_keys(d, &d->prev.entries[lo].key, 1);
+}
+
+/* The rescan's sweep: every cgroup id of the last read, checked by file
+ * handle. rmdir events can be lost, and writeback can charge a cgroup
+ * again after its rmdir. */
+static void forget_gone_cgroups(struct daemon *d)
 {
 	struct iorate_usage_key *doomed;
 	uint64_t last_id = 0;
-	int root_fd = -1, alive = 1, n;
+	int root_fd, alive = 1;
 	uint32_t nr = 0;
 
 	if (!d->prev.nr)
 		return;
+	root_fd = open(d->cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return;
 	doomed = malloc(d->prev.nr * sizeof(*doomed));
 	if (!doomed)
-		return;
-	if (!gone_id) {
-		root_fd = open(d->cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (root_fd < 0)
-			goto cleanup;
-	}
+		goto cleanup;
 	for (size_t i = 0; i < d->prev.nr; i++) {
 		const struct iorate_usage_key *key = &d->prev.entries[i].key;
 
-		if (gone_id) {
-			if (key->cgroup_id == *gone_id)
-				doomed[nr++] = *key;
-			continue;
-		}
 		if (key->cgroup_id == 0)	/* "unattributed": not a cgroup */
 			continue;
-		/* the table is sorted by cgroup id: one check per cgroup */
+		/* sorted by cgroup id: one check per cgroup */
 		if (key->cgroup_id != last_id) {
 			last_id = key->cgroup_id;
 			alive = cgroupfs_id_alive(root_fd, last_id);
@@ -624,17 +645,12 @@ static void forget_cgroups(struct daemon *d, const __u64 *gone_id)
 		if (alive == 0)
 			doomed[nr++] = *key;
 	}
-	if (!nr)
-		goto cleanup;
-	n = meter_forget(d->meter, doomed, nr);
-	if (n > 0)
-		d->meter_freed += n;
-	if (!gone_id)
-		log_debug("meter: freed %d entries of %u whose cgroups are gone", n, nr);
-cleanup:
-	if (root_fd >= 0)
-		close(root_fd);
+	if (nr)
+		log_debug("meter: freeing %u entries whose cgroups are gone", nr);
+	forget_keys(d, doomed, nr);
 	free(doomed);
+cleanup:
+	close(root_fd);
 }
 
 static void collect_event(void *ctx, const struct iorate_event *ev)
@@ -645,7 +661,7 @@ static void collect_event(void *ctx, const struct iorate_event *ev)
 	batch->applied++;
 	switch (ev->kind) {
 	case IORATE_EVENT_CGROUP_RMDIR:
-		forget_cgroups(d, &ev->cgroup_id);
+		forget_cgroup(d, ev->cgroup_id);
 		members_remove_cgroup(d->members, d->policy.nr_groups, ev->cgroup_id);
 		return;
 	case IORATE_EVENT_EXEC:

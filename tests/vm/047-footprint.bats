@@ -9,6 +9,18 @@ load helpers
 setup() { vm_setup; }
 teardown() { vm_teardown; }
 
+# io_from_each DIR N DISK: cgroups DIR/c0 .. c(N-1) (c0 exists), each
+# doing one direct write to DISK: N (cgroup, disk) pairs in the meter
+io_from_each() {
+	local dir=$1 n=$2 disk=$3 i
+	for ((i = 1; i < n; i++)); do mkdir "$CG$dir/c$i"; done
+	for ((i = 0; i < n; i++)); do
+		( echo $BASHPID > "$CG$dir/c$i/cgroup.procs" &&
+			exec dd if=/dev/zero of="/dev/$disk" bs=4k count=1 seek=$i oflag=direct status=none ) 3>&-
+	done
+	wait_for 10 meter_has "$n"
+}
+
 # The maps of iorate's programs (Debian's bpftool does not list the
 # processes holding a map); the daemon is the only BPF user in the VM.
 iorate_maps() {
@@ -35,13 +47,7 @@ iorate_maps() {
 	EOF
 	start_daemon
 	local i
-	for ((i = 1; i < 1000; i++)); do mkdir "$CG/fp/c$i"; done
-	# one direct write from each cgroup: 1000 (cgroup, disk) pairs
-	for ((i = 0; i < 1000; i++)); do
-		( echo $BASHPID > "$CG/fp/c$i/cgroup.procs" &&
-			exec dd if=/dev/zero of=/dev/fp0 bs=4k count=1 seek=$i oflag=direct status=none ) 3>&-
-	done
-	wait_for 10 meter_has 1000
+	io_from_each /fp 1000 fp0
 	local ids sum
 	ids=$(iorate_maps)
 	bpftool map show --json | jq -r --argjson ids "$ids" '.[] | select(.id | IN($ids[])) |
@@ -70,29 +76,24 @@ meter_below() {
 # charged by writeback after its rmdir is the other case.
 @test "rmdir events lost: the rescan's sweep frees the gone cgroups' entries" {
 	disk_create sw0
-	cg_create /sw/k0
+	cg_create /sw/c0
 	write_policy <<-EOF
 	[daemon]
 	metrics = off
 	state-dir = $WORK/state
 	[group sw]
-	match = cgroup:/sw/k*
+	match = cgroup:/sw/c*
 	device = /dev/sw0
 	iops-write = 5000
 	EOF
 	start_daemon
 	local i ids=()
-	for ((i = 1; i < 10; i++)); do mkdir "$CG/sw/k$i"; done
-	for ((i = 0; i < 10; i++)); do
-		ids+=("$(stat -c %i "$CG/sw/k$i")")
-		( echo $BASHPID > "$CG/sw/k$i/cgroup.procs" &&
-			exec dd if=/dev/zero of=/dev/sw0 bs=4k count=1 seek=$i oflag=direct status=none ) 3>&-
-	done
-	wait_for 10 meter_has 10
+	io_from_each /sw 10 sw0
+	for ((i = 0; i < 10; i++)); do ids+=("$(stat -c %i "$CG/sw/c$i")"); done
 	kill -STOP "$DAEMON_PID"
 	mkdir "$CG"/sw/x{1..2000}
 	rmdir "$CG"/sw/x{1..2000}
-	rmdir "$CG"/sw/k{0..9}
+	rmdir "$CG"/sw/c{0..9}
 	for i in "${ids[@]}"; do entry_of "$i"; done
 	kill -CONT "$DAEMON_PID"
 	# the ring overflowed: the daemon says so and rescans; the sweep
