@@ -24,3 +24,25 @@ start_top() {
 diskstats_rw() {
 	awk -v d="$1" '$3 == d { print $4, $8 }' /proc/diskstats
 }
+
+# Stop a `top --json -d 1` started by start_top once it has printed one
+# whole sample after the I/O ended, so every completion is inside the
+# samples whatever this machine's speed (a fixed window once cut the last
+# read off on a slow CI machine).
+stop_top_after_next_sample() {
+	local out=$1 lines
+	lines=$(wc -l <"$out")
+	for _ in $(seq 50); do
+		[ "$(wc -l <"$out")" -ge $((lines + 2)) ] && break
+		sleep 0.1
+	done
+	kill "$TOP_PID"
+	wait "$TOP_PID" || true
+	TOP_PID=
+	[ "$(wc -l <"$out")" -ge $((lines + 2)) ]
+}
+
+# FIELD (e.g. read.ops) of DEVICE summed over every row of every sample
+top_sum() {
+	jq -s --arg d "$2" "[.[].rows[] | select(.device == \$d) | .$1] | add // 0" "$3"
+}
