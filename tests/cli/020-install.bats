@@ -4,6 +4,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../need
+
 setup() {
 	DEST=$BATS_TEST_TMPDIR/root
 	mkdir -p "$DEST"
@@ -66,8 +68,7 @@ install_to() {
 }
 
 @test "systemd-analyze verify passes on the installed unit" {
-	command -v systemd-analyze >/dev/null ||
-		skip "systemd-analyze missing: install the systemd package"
+	need systemd-analyze "install the systemd package"
 	# verify wants ExecStart's binary to exist: point it at the built one.
 	install_to BINDIR="$PWD/build"
 	unit=$DEST/usr/lib/systemd/system/iorate.service

@@ -6,6 +6,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../need
+
 IORATE=${IORATE:-build/iorate}
 MAN8=docs/man/iorate.8
 MAN5=docs/man/iorate.conf.5
@@ -46,7 +48,7 @@ policy_keys() {
 }
 
 @test "man pages render without warnings" {
-	command -v man >/dev/null || skip "man missing: install man-db"
+	need man "install man-db"
 	for page in "$MAN8" "$MAN5"; do
 		run --separate-stderr env MANWIDTH=80 man --warnings -l "$page"
 		[ "$status" -eq 0 ]
@@ -68,7 +70,7 @@ policy_keys() {
 }
 
 @test "iorate.8 documents every command and its long options" {
-	command -v man >/dev/null || skip "man missing: install man-db"
+	need man "install man-db"
 	text=$(render "$MAN8")
 	run commands
 	[ "${#lines[@]}" -ge 4 ]
@@ -86,7 +88,7 @@ policy_keys() {
 }
 
 @test "iorate.8 documents no command the binary lacks" {
-	command -v man >/dev/null || skip "man missing: install man-db"
+	need man "install man-db"
 	cmds=" $(commands | tr '\n' ' ') "
 	# the COMMANDS section: tagged paragraphs indented by 7
 	extra=
@@ -111,8 +113,7 @@ policy_keys() {
 }
 
 @test "the bash completion completes commands and options" {
-	[ -f /usr/share/bash-completion/bash_completion ] ||
-		skip "bash-completion missing: install the bash-completion package"
+	need_file /usr/share/bash-completion/bash_completion "install the bash-completion package"
 	complete_words() {
 		bash -c '
 			source /usr/share/bash-completion/bash_completion
@@ -133,7 +134,7 @@ policy_keys() {
 }
 
 @test "iorate.conf.5 documents every policy key" {
-	command -v man >/dev/null || skip "man missing: install man-db"
+	need man "install man-db"
 	text=$(render "$MAN5")
 	missing=
 	for key in $(policy_keys); do
@@ -143,7 +144,7 @@ policy_keys() {
 }
 
 @test "iorate.conf.5 gives the libvirt element of every limit" {
-	command -v man >/dev/null || skip "man missing: install man-db"
+	need man "install man-db"
 	text=$(render "$MAN5")
 	for el in total_bytes_sec read_bytes_sec write_bytes_sec total_iops_sec \
 		  read_iops_sec write_iops_sec size_iops_sec; do

@@ -5,6 +5,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../need
+
 IORATE=${IORATE:-build/iorate}
 
 setup() { TMP=$(mktemp -d); }
@@ -34,7 +36,7 @@ teardown() { rm -rf "$TMP"; }
 }
 
 @test "a socket that answers nonsense is reported, not trusted" {
-	command -v python3 >/dev/null || skip "python3 missing"
+	need python3 "install python3"
 	python3 -c '
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)

@@ -8,7 +8,7 @@ load helpers
 
 setup() {
 	skip_if_not_root
-	command -v tmux >/dev/null || skip "tmux missing"
+	need tmux "install tmux"
 	IMG=$(mktemp -p "$BATS_TEST_TMPDIR" loop.XXXX)
 	truncate -s 64M "$IMG"
 	LOOP=$(losetup -f --show "$IMG")

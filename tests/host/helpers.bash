@@ -1,4 +1,5 @@
 # Shared setup for the host tier (root, this machine's kernel).
+source "$BATS_TEST_DIRNAME/../need.bash"
 IORATE=${IORATE:-$BATS_TEST_DIRNAME/../../build/iorate}
 
 skip_if_not_root() {

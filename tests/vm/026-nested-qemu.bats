@@ -16,7 +16,7 @@ LIMIT=40
 
 setup() {
 	vm_setup
-	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 missing"
+	need qemu-system-x86_64 "install qemu-system-x86"
 	CGROUPS+=("/iorate.slice")
 }
 teardown() {

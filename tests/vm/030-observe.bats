@@ -156,7 +156,7 @@ status_json() {
 }
 
 @test "malformed requests get an error; silent clients stall neither the daemon nor status" {
-	[ -x /usr/bin/python3 ] || skip "python3 missing"
+	need python3 "tools/deps.txt"
 	disk_create obs0
 	cg_create /obs
 	policy_obs 400

@@ -11,7 +11,7 @@ IORATE=${IORATE_BIN:-$IORATE}
 
 setup() {
 	vm_setup
-	command -v tmux >/dev/null || skip "tmux missing (tools/deps.txt)"
+	need tmux "tools/deps.txt"
 	SOCK=$WORK/ctl/iorate.sock
 	TMUX_SOCK=iorate-top-vm-$$
 }

@@ -354,7 +354,7 @@ print("%d cgroups made and removed in %.1f s (%d rmdir retries)" % (n, time.mono
 '
 
 @test "200 member cgroups created and removed while the daemon writes their io.max" {
-	[ -x /usr/bin/python3 ] || skip "python3 missing"
+	need python3 "tools/deps.txt"
 	steady_setup
 	disk_create c0
 	cg_create /churn
@@ -558,7 +558,7 @@ log_count() { grep -c "$1" "$WORK/daemon.log" || true; }
 # ---- 6. 100 reloads in one second --------------------------------------------
 
 @test "100 reloads in one second under load: alive, limits right, fds and RSS stable" {
-	[ -x /usr/bin/python3 ] || skip "python3 missing"
+	need python3 "tools/deps.txt"
 	steady_setup
 	POLICY=$WORK/policy.conf
 	policy_file "$POLICY" "$(steady_group)"

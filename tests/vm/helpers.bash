@@ -1,5 +1,6 @@
 # Shared helpers for the VM tier: these tests run inside tools/vmtest's
 # guest (Debian's kernel, cgroup v2 with io + memory, null_blk).
+source "$BATS_TEST_DIRNAME/../need.bash"
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 IORATE=$REPO/build/iorate
 CG=/sys/fs/cgroup
