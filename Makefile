@@ -52,7 +52,7 @@ all: $(OUTPUT)/iorate
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/unit:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/iorate.h vmlinux.h | $(OUTPUT)
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
@@ -94,7 +94,7 @@ test-host: $(OUTPUT)/iorate
 # total-limit (50/50), split-request and writeback cases (a shifting mix,
 # bursts and pools need io.max to move, which 6.1's blk-throttle does not
 # survive: docs/enforcement.md).
-VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/025-discover.bats tests/vm/030-observe.bats tests/vm/035-top.bats tests/vm/040-faults.bats tests/vm/045-mapfull.bats
+VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/022-buckets.bats tests/vm/025-discover.bats tests/vm/030-observe.bats tests/vm/035-top.bats tests/vm/040-faults.bats tests/vm/045-mapfull.bats
 VM_TESTS_612 := tests/vm/020-enforce.bats tests/vm/026-nested-qemu.bats
 VM_TESTS_61_FILTER := buffered writes flushed by writeback|saturating 50/50 randrw|requests split by the device
 test-vm: $(OUTPUT)/iorate
@@ -105,12 +105,37 @@ demo: $(OUTPUT)/iorate
 	tools/vmtest --kernel 6.12 -- tools/demo
 
 # Benchmarks in the test VM (docs/bench.md): figures and series in
-# $(OUTPUT)/bench (results.txt, */*.dat), then the plots drawn on the host.
+# $(OUTPUT)/bench (results.txt, */*.dat), then the plots drawn on the host;
+# last, on the host (under a minute), bench-tick's table in
+# $(OUTPUT)/bench/tick-cost.txt.
 .PHONY: bench
-bench: $(OUTPUT)/iorate
+bench: $(OUTPUT)/iorate $(OUTPUT)/tick-cost
 	rm -rf $(OUTPUT)/bench && mkdir -p $(OUTPUT)/bench
 	IORATE_VM_OUTDIR=$(CURDIR)/$(OUTPUT)/bench tools/vmtest --kernel 6.12 --timeout 1800 -- tools/bench/all
 	tools/bench/plot $(OUTPUT)/bench
+	$(OUTPUT)/tick-cost > $(OUTPUT)/bench/tick-cost.txt && cat $(OUTPUT)/bench/tick-cost.txt
+
+# The daemon's CPU time per tick (meter read and usage tables) against
+# 1000, 10000 and 16384 usage-map entries, batch reads against two syscalls
+# per entry, on this machine's kernel (root: it loads the meter;
+# tools/bench/tick_cost.c). Built beside build/iorate, not in
+# $(OUTPUT)/bench, which make bench empties; linked with only what it uses.
+.PHONY: bench-tick
+TICK_COST_OBJS := $(patsubst %,$(OUTPUT)/user/%.o,meter usage members units log)
+
+$(OUTPUT)/tools:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/tools/%.o: tools/bench/%.c $(wildcard user/*.h include/*.h) $(SKELS) | $(OUTPUT)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tick-cost: $(OUTPUT)/tools/tick_cost.o $(TICK_COST_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(PKG_LIBS) -lm -o $@
+
+bench-tick: $(OUTPUT)/tick-cost
+	$(OUTPUT)/tick-cost
 
 # The seed with two real nested QEMU guests (tools/bench/seed-qemu): 8-10
 # minutes of nested TCG boots, so not part of make bench.

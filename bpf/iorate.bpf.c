@@ -9,6 +9,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "iorate.h"
+#include "iorate_bucket.h"
 #include "core_fixes.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -30,6 +31,25 @@ struct {
 	__type(key, struct iorate_usage_key);
 	__type(value, struct iorate_usage);
 } usage SEC(".maps");
+
+/* The buckets themselves, shared with the daemon by mmap: it leaks them
+ * and reads their levels there (iorate_bucket.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, IORATE_MAX_BUCKET_SETS);
+	__type(key, __u32);
+	__type(value, struct iorate_bucket_set);
+} bucket_sets SEC(".maps");
+
+/* (cgroup, disk) -> the bucket sets its I/O is charged to; written by the
+ * daemon for every member and descendant, absent for everything else. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IORATE_MAX_CHARGE_ENTRIES);
+	__type(key, struct iorate_usage_key);
+	__type(value, struct iorate_charge);
+} charges SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -80,21 +100,17 @@ static __always_inline int op_dir(__u64 opf)
 	}
 }
 
-static __always_inline struct iorate_usage *usage_of(__u64 cgroup_id, __u32 dev)
+static __always_inline struct iorate_usage *usage_of(const struct iorate_usage_key *key)
 {
-	struct iorate_usage_key key = {
-		.cgroup_id = cgroup_id,
-		.dev = dev,
-	};
 	struct iorate_usage *u;
 
-	u = bpf_map_lookup_elem(&usage, &key);
+	u = bpf_map_lookup_elem(&usage, key);
 	if (u)
 		return u;
 	/* First I/O of this cgroup on this disk: EEXIST from a racing CPU is
 	 * fine, the lookup below finds its entry. */
-	bpf_map_update_elem(&usage, &key, &zero_usage, BPF_NOEXIST);
-	u = bpf_map_lookup_elem(&usage, &key);
+	bpf_map_update_elem(&usage, key, &zero_usage, BPF_NOEXIST);
+	u = bpf_map_lookup_elem(&usage, key);
 	if (!u)
 		stat_inc(IORATE_STAT_USAGE_FULL);
 	return u;
@@ -107,19 +123,71 @@ static __always_inline void add_io(struct iorate_io_count *c, __u64 bytes)
 	__sync_fetch_and_add(&c->bytes, bytes);
 }
 
+/* A bucket passed full: the daemon tightens the member's io.max now
+ * rather than at its next tick. */
+static __always_inline void post_bucket_full(__u32 set)
+{
+	struct iorate_event *ev;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(IORATE_STAT_EVENTS_LOST);
+		return;
+	}
+	ev->kind = IORATE_EVENT_BUCKET_FULL;
+	ev->pid = set;
+	ev->cgroup_id = 0;
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->path_len = 0;
+	ev->pad2 = 0;
+	ev->path[0] = '\0';
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* Charges one read or write at this level to the buckets of the (cgroup,
+ * disk) pair, if a policy limits it: one hash lookup for everyone else. */
+static __always_inline void charge_buckets(const struct iorate_usage_key *key, int level,
+					   int dir, __u64 bytes, int whole)
+{
+	struct iorate_charge *c;
+
+	if (dir > IORATE_DIR_WRITE)
+		return;
+	c = bpf_map_lookup_elem(&charges, key);
+	if (!c || c->level != level)
+		return;
+	for (int i = 0; i < IORATE_CHARGE_SETS; i++) {
+		struct iorate_bucket_set *s;
+		__u32 idx;
+
+		if (i >= c->nr)
+			break;
+		idx = c->set[i];
+		s = bpf_map_lookup_elem(&bucket_sets, &idx);
+		if (s && iorate_bucket_charge(s, dir, bytes, whole))
+			post_bucket_full(idx);
+	}
+}
+
 SEC("tp_btf/block_bio_queue")
 int BPF_PROG(bio_queue, struct bio *bio)
 {
 	__u32 dev = disk_dev(bio_disk(bio));
+	struct iorate_usage_key key = {};
 	struct iorate_usage *u;
+	int dir;
 
 	if (!dev) {
 		stat_inc(IORATE_STAT_NO_DISK);
 		return 0;
 	}
-	u = usage_of(bio_cgroup_id(bio), dev);
+	key.cgroup_id = bio_cgroup_id(bio);
+	key.dev = dev;
+	dir = op_dir(bio->bi_opf) & 3;
+	u = usage_of(&key);
 	if (u)
-		add_io(&u->io[IORATE_LEVEL_BIO][op_dir(bio->bi_opf) & 3], bio->bi_iter.bi_size);
+		add_io(&u->io[IORATE_LEVEL_BIO][dir], bio->bi_iter.bi_size);
+	charge_buckets(&key, IORATE_LEVEL_BIO, dir, bio->bi_iter.bi_size, 1);
 	return 0;
 }
 
@@ -130,11 +198,14 @@ SEC("tp_btf/block_split")
 int BPF_PROG(bio_split, struct bio *bio, unsigned int new_sector)
 {
 	__u32 dev = disk_dev(bio_disk(bio));
+	struct iorate_usage_key key = {};
 	struct iorate_usage *u;
 
 	if (!dev)
 		return 0;
-	u = usage_of(bio_cgroup_id(bio), dev);
+	key.cgroup_id = bio_cgroup_id(bio);
+	key.dev = dev;
+	u = usage_of(&key);
 	if (u)
 		__sync_fetch_and_add(&u->io[IORATE_LEVEL_BIO][op_dir(bio->bi_opf) & 3].ops, 1);
 	return 0;
@@ -151,9 +222,10 @@ SEC("tp_btf/block_rq_complete")
 int BPF_PROG(rq_complete, struct request *rq, int error, unsigned int nr_bytes)
 {
 	__u32 dev = disk_dev(rq_disk(rq));
+	struct iorate_usage_key key = {};
 	struct iorate_usage *u;
 	__u64 start, now;
-	int dir;
+	int dir, whole;
 
 	if (!dev) {
 		stat_inc(IORATE_STAT_NO_DISK);
@@ -162,11 +234,15 @@ int BPF_PROG(rq_complete, struct request *rq, int error, unsigned int nr_bytes)
 	/* A request's bios all belong to one blkcg: blk-mq merges only bios
 	 * of the same blkg. Flushes built by the block layer carry no bio and
 	 * land on cgroup id 0 ("unattributed"). */
-	u = usage_of(bio_cgroup_id(rq->bio), dev);
+	key.cgroup_id = bio_cgroup_id(rq->bio);
+	key.dev = dev;
+	dir = op_dir(rq->cmd_flags) & 3;
+	whole = nr_bytes >= rq->__data_len;
+	charge_buckets(&key, IORATE_LEVEL_DEVICE, dir, nr_bytes, whole);
+	u = usage_of(&key);
 	if (!u)
 		return 0;
-	dir = op_dir(rq->cmd_flags) & 3;
-	if (nr_bytes < rq->__data_len) {
+	if (!whole) {
 		__sync_fetch_and_add(&u->io[IORATE_LEVEL_DEVICE][dir].bytes, nr_bytes);
 		return 0;
 	}

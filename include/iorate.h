@@ -65,6 +65,64 @@ struct iorate_usage {
 	__u64 background_bytes;
 };
 
+/* QEMU's six limits, in QEMU's order (the policy's enum follows it). */
+enum iorate_limit {
+	IORATE_LIMIT_BPS_TOTAL = 0,
+	IORATE_LIMIT_BPS_READ,
+	IORATE_LIMIT_BPS_WRITE,
+	IORATE_LIMIT_IOPS_TOTAL,
+	IORATE_LIMIT_IOPS_READ,
+	IORATE_LIMIT_IOPS_WRITE,
+	IORATE_NR_LIMITS,
+};
+
+/* A member's (each) or a group's (pooled) buckets on one disk: 8192 sets
+ * of 200 B are 1.6 MB whatever the CPU count, room for a thousand VMs with
+ * a few disks and groups each. */
+#define IORATE_MAX_BUCKET_SETS		8192
+/* (cgroup, disk) pairs that charge buckets: every member and each of its
+ * descendant cgroups (libvirt's emulator, vcpu and iothread cgroups). */
+#define IORATE_MAX_CHARGE_ENTRIES	16384
+/* Sets one pair charges: its own and its pool's, for up to three groups
+ * that cover the disk. */
+#define IORATE_CHARGE_SETS		6
+
+/* A bucket's level: bytes, or operations in 1/65536 (iorate_bucket.h).
+ * burst_level leaks at max and is charged only with max-length > 1. */
+struct iorate_bucket {
+	__u64 level;
+	__u64 burst_level;
+};
+
+/* Value of the bucket_sets array (mmapped by the daemon). The daemon
+ * writes the configuration (iops_size, full, active, burst) before it
+ * points any pair at the set; BPF only adds, the daemon only leaks. */
+struct iorate_bucket_set {
+	struct iorate_bucket bucket[IORATE_NR_LIMITS];
+	/* what was charged, active or not, read and write: the exact
+	 * per-request units of a tick come from the difference */
+	__u64 charged_bytes[2];
+	__u64 charged_units[2];
+	__u64 iops_size;		/* bytes; 0 = none */
+	__u64 full[IORATE_NR_LIMITS];	/* a bucket's size, in its units */
+	__u32 active;			/* bit per limit with an avg */
+	__u32 burst;			/* bit per limit with max-length > 1 */
+	/* 1 while the daemon lets the owner run above avg (a burst, or
+	 * credit): the first charge that fills a bucket then posts one
+	 * event and disarms. Unarmed, a member held at avg, whose level
+	 * crosses the brim every tick, posts nothing. */
+	__u32 armed;
+	__u32 pad;
+};
+
+/* Value of the charges map (key: struct iorate_usage_key): the bucket
+ * sets one cgroup's I/O on one disk is charged to, and where. */
+struct iorate_charge {
+	__u32 level;			/* enum iorate_level */
+	__u32 nr;
+	__u32 set[IORATE_CHARGE_SETS];
+};
+
 /* Per-CPU counters of things the BPF side could not do. */
 enum iorate_stat {
 	IORATE_STAT_USAGE_FULL = 0,	/* usage map full: an I/O was not counted */
@@ -81,6 +139,7 @@ enum iorate_event_kind {
 	IORATE_EVENT_CGROUP_RMDIR = 2,
 	IORATE_EVENT_EXEC = 3,		/* only while the daemon watches processes */
 	IORATE_EVENT_EXIT = 4,		/* only for pids the daemon watches */
+	IORATE_EVENT_BUCKET_FULL = 5,	/* pid holds the bucket set's index */
 };
 
 struct iorate_event {

@@ -1,8 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "controller.h"
+#include "iorate_bucket.h"
+
+/* limit_kind() and limit_sub() below, the bucket sets BPF charges and the
+ * policy all number the six limits the same way. */
+static_assert((int)POLICY_NR_LIMITS == (int)IORATE_NR_LIMITS, "six limits");
+static_assert((int)POLICY_BPS_TOTAL == (int)IORATE_LIMIT_BPS_TOTAL &&
+	      (int)POLICY_BPS_WRITE == (int)IORATE_LIMIT_BPS_WRITE &&
+	      (int)POLICY_IOPS_TOTAL == (int)IORATE_LIMIT_IOPS_TOTAL &&
+	      (int)POLICY_IOPS_WRITE == (int)IORATE_LIMIT_IOPS_WRITE,
+	      "policy limits in the bucket sets' order");
+static_assert((int)POLICY_IOPS_TOTAL == CTL_IOPS * 3 && (int)POLICY_BPS_TOTAL == CTL_BPS * 3,
+	      "limit id = kind * 3 + (0 total, 1 read, 2 write)");
+static_assert((int)CTL_READ == (int)IORATE_DIR_READ && (int)CTL_WRITE == (int)IORATE_DIR_WRITE,
+	      "directions");
 
 /* Weight of the newest tick in smoothed rates: ~3 ticks of memory, so a
  * member going idle hands its share over within a few hundred ms. */
@@ -49,25 +64,58 @@ static int limit_kind(int id) { return id / 3; }
 /* 0 total, 1 read, 2 write */
 static int limit_sub(int id) { return id % 3; }
 
-static void init_buckets(struct throttle_bucket *b, const struct policy_group *g)
+/* Point a member's or the pool's buckets at their set and configure it:
+ * the set counts always, and charges levels only where active (the
+ * member's own with share = each, the pool's with share = pooled). */
+static void init_buckets(struct throttle_bucket *b, const struct policy_group *g,
+			 struct bucket_sets *sets, int32_t set, bool active)
 {
+	struct iorate_bucket_set *bs = sets && set >= 0 ? bucket_sets_at(sets, set) : NULL;
+
 	for (int i = 0; i < POLICY_NR_LIMITS; i++)
 		throttle_bucket_init(&b[i], g->limits[i].avg, g->limits[i].max,
-				     g->limits[i].max_length_s);
+				     g->limits[i].max_length_s,
+				     limit_kind(i) == CTL_IOPS ? IORATE_UNIT_ONE : 1,
+				     bs ? &bs->bucket[i] : NULL);
+	if (bs)
+		throttle_set_configure(bs, b, g->iops_size, active);
+}
+
+static int32_t alloc_set(struct ctl_binding *b)
+{
+	int set = b->sets ? bucket_sets_alloc(b->sets) : -1;
+
+	return set >= 0 ? set : -1;
+}
+
+static void free_set(struct ctl_binding *b, int32_t set)
+{
+	if (b->sets && set >= 0)
+		bucket_sets_free(b->sets, set);
+}
+
+static bool pooled(const struct ctl_binding *b)
+{
+	return b->group->share == POLICY_SHARE_POOLED;
 }
 
 void ctl_binding_init(struct ctl_binding *b, const struct policy_group *g, uint32_t dev,
-		      bool steady)
+		      bool steady, struct bucket_sets *sets)
 {
 	memset(b, 0, sizeof(*b));
 	b->group = g;
 	b->dev = dev;
 	b->steady = steady;
-	init_buckets(b->pool, g);
+	b->sets = sets;
+	b->pool_set = alloc_set(b);
+	init_buckets(b->pool, g, sets, b->pool_set, pooled(b));
 }
 
 void ctl_binding_free(struct ctl_binding *b)
 {
+	for (int i = 0; i < b->nr_slots; i++)
+		free_set(b, b->slots[i].set);
+	free_set(b, b->pool_set);
 	free(b->slots);
 	memset(b, 0, sizeof(*b));
 }
@@ -79,9 +127,20 @@ void ctl_binding_set_group(struct ctl_binding *b, const struct policy_group *g)
 	b->group = g;
 	if (same)
 		return;
-	init_buckets(b->pool, g);
+	init_buckets(b->pool, g, b->sets, b->pool_set, pooled(b));
 	for (int i = 0; i < b->nr_slots; i++)
-		init_buckets(b->slots[i].buckets, g);
+		init_buckets(b->slots[i].buckets, g, b->sets, b->slots[i].set, !pooled(b));
+}
+
+int ctl_slot_sets(const struct ctl_binding *b, const struct ctl_slot *s, uint32_t out[2])
+{
+	int n = 0;
+
+	if (s->set >= 0)
+		out[n++] = s->set;
+	if (pooled(b) && b->pool_set >= 0)
+		out[n++] = b->pool_set;
+	return n;
 }
 
 /*
@@ -149,7 +208,8 @@ struct ctl_slot *ctl_binding_slot(struct ctl_binding *b, uint64_t cgroup_id, boo
 	b->nr_slots++;
 	memset(s, 0, sizeof(*s));
 	s->cgroup_id = cgroup_id;
-	init_buckets(s->buckets, b->group);
+	s->set = alloc_set(b);
+	init_buckets(s->buckets, b->group, b->sets, s->set, !pooled(b));
 	initial_iomax(b, s);
 	return s;
 }
@@ -158,22 +218,24 @@ void ctl_binding_remove_unseen(struct ctl_binding *b)
 {
 	int j = 0;
 
-	for (int i = 0; i < b->nr_slots; i++)
+	for (int i = 0; i < b->nr_slots; i++) {
 		if (b->slots[i].seen)
 			b->slots[j++] = b->slots[i];
+		else
+			free_set(b, b->slots[i].set);
+	}
 	b->nr_slots = j;
 }
 
 const struct throttle_bucket *ctl_slot_bucket(const struct ctl_binding *b,
 					      const struct ctl_slot *s, int id)
 {
-	return b->group->share == POLICY_SHARE_POOLED ? &b->pool[id] : &s->buckets[id];
+	return pooled(b) ? &b->pool[id] : &s->buckets[id];
 }
 
-/* Units of one direction in one tick: bytes, or QEMU operations (an I/O
- * above iops-size counts size / iops-size). From per-tick totals the count
- * is exact when a member's I/Os in a tick are all above or all below
- * iops-size. */
+/* A member without a bucket set (the array was full): units of one
+ * direction in one tick from the meter's totals, bytes or QEMU operations,
+ * exact only when its I/Os in a tick are all above or all below iops-size. */
 static double units(const struct ctl_input *in, int kind, int dir, uint64_t iops_size)
 {
 	double u;
@@ -229,16 +291,42 @@ static void update_conv(struct ctl_slot *s, int k, int d, double thr, double dev
 		s->conv[k][d] = fmax(CTL_CONV_MIN, fmin(CTL_CONV_MAX, *ts / *ds));
 }
 
+/* What the member did in the tick, in device units (bytes, QEMU
+ * operations): the difference of its set's counters, which BPF charged per
+ * request, fractional iops-size included. */
+static void tick_units(const struct ctl_binding *b, struct ctl_slot *s,
+		       double out[CTL_NR_KINDS][CTL_NR_DIRS])
+{
+	const struct iorate_bucket_set *bs;
+
+	if (!b->sets || s->set < 0) {
+		for (int k = 0; k < CTL_NR_KINDS; k++)
+			for (int d = 0; d < CTL_NR_DIRS; d++)
+				out[k][d] = units(&s->dev, k, d, b->group->iops_size);
+		return;
+	}
+	bs = bucket_sets_at(b->sets, s->set);
+	for (int d = 0; d < CTL_NR_DIRS; d++) {
+		uint64_t bytes = __atomic_load_n(&bs->charged_bytes[d], __ATOMIC_RELAXED);
+		uint64_t u = __atomic_load_n(&bs->charged_units[d], __ATOMIC_RELAXED);
+
+		out[CTL_BPS][d] = bytes - s->last_bytes[d];
+		out[CTL_IOPS][d] = (double)(u - s->last_units[d]) / IORATE_UNIT_ONE;
+		s->last_bytes[d] = bytes;
+		s->last_units[d] = u;
+	}
+}
+
 static void measure(struct ctl_binding *b, double dt_s)
 {
-	uint64_t iops_size = b->group->iops_size;
-
 	for (int i = 0; i < b->nr_slots; i++) {
 		struct ctl_slot *s = &b->slots[i];
+		double done[CTL_NR_KINDS][CTL_NR_DIRS];
 
+		tick_units(b, s, done);
 		for (int k = 0; k < CTL_NR_KINDS; k++) {
 			for (int d = 0; d < CTL_NR_DIRS; d++) {
-				double dev = units(&s->dev, k, d, iops_size);
+				double dev = done[k][d];
 				double thr = k == CTL_BPS ? s->thr.bytes[d] : s->thr.ops[d];
 
 				s->dev_rate[k][d] = ewma(s->dev_rate[k][d], dev / dt_s);
@@ -249,33 +337,18 @@ static void measure(struct ctl_binding *b, double dt_s)
 	}
 }
 
-static void charge(struct ctl_binding *b, double dt_s)
+/* BPF charged the buckets as the I/O happened; the tick leaks them. */
+static void settle(struct ctl_binding *b, double dt_s)
 {
-	bool pooled = b->group->share == POLICY_SHARE_POOLED;
-	uint64_t iops_size = b->group->iops_size;
-
 	for (int id = 0; id < POLICY_NR_LIMITS; id++) {
-		int k = limit_kind(id), sub = limit_sub(id);
-		double pool_units = 0;
-
 		if (!b->group->limits[id].avg)
 			continue;
-		for (int i = 0; i < b->nr_slots; i++) {
-			struct ctl_slot *s = &b->slots[i];
-			double u[CTL_NR_DIRS] = {
-				units(&s->dev, k, CTL_READ, iops_size),
-				units(&s->dev, k, CTL_WRITE, iops_size),
-			};
-
-			if (pooled) {
-				pool_units += sub_amount(u, sub);
-			} else {
-				throttle_settle(&s->buckets[id], sub_amount(u, sub), dt_s);
-			}
+		if (pooled(b)) {
+			throttle_settle(&b->pool[id], dt_s);
+			continue;
 		}
-		if (pooled) {
-			throttle_settle(&b->pool[id], pool_units, dt_s);
-		}
+		for (int i = 0; i < b->nr_slots; i++)
+			throttle_settle(&b->slots[i].buckets[id], dt_s);
 	}
 }
 
@@ -289,20 +362,18 @@ static double target_rate(const struct ctl_binding *b, const struct throttle_buc
 {
 	if (b->steady && !bk->max)
 		return bk->avg;
-	return throttle_target_rate(bk, CTL_REPAY_S);
+	return throttle_target_rate(bk, b->dt_s, CTL_REPAY_S);
 }
 
 /* Each slot's share of each limit's target rate, in device units/s. */
 static void share_targets(struct ctl_binding *b, double rates[][POLICY_NR_LIMITS])
 {
-	bool pooled = b->group->share == POLICY_SHARE_POOLED;
-
 	for (int id = 0; id < POLICY_NR_LIMITS; id++) {
 		int k = limit_kind(id), sub = limit_sub(id);
 
 		if (!b->group->limits[id].avg)
 			continue;
-		if (!pooled) {
+		if (!pooled(b)) {
 			for (int i = 0; i < b->nr_slots; i++)
 				rates[i][id] = target_rate(b, &b->slots[i].buckets[id]);
 			continue;
@@ -388,19 +459,16 @@ static void account_throttled(struct ctl_binding *b, double dt_s)
 	}
 }
 
-void ctl_binding_tick(struct ctl_binding *b, double dt_s)
+/* Each member's io.max from the buckets' target rates; learn: a tick's
+ * measurement is behind this (the trim learns only from those). */
+static void decide(struct ctl_binding *b, bool learn)
 {
 	const struct policy_group *g = b->group;
 	double (*rates)[POLICY_NR_LIMITS];
 
-	if (dt_s <= 0 || !b->nr_slots)
-		return;
 	rates = calloc(b->nr_slots, sizeof(*rates));
 	if (!rates)
 		return;
-	measure(b, dt_s);
-	account_throttled(b, dt_s);
-	charge(b, dt_s);
 	share_targets(b, rates);
 
 	for (int i = 0; i < b->nr_slots; i++) {
@@ -429,7 +497,8 @@ void ctl_binding_tick(struct ctl_binding *b, double dt_s)
 				if (g->limits[id].avg && g->limits[id].avg < floor_v)
 					floor_v = g->limits[id].avg;
 			for (int d = 0; d < CTL_NR_DIRS; d++) {
-				learn_trim(b, s, k, d);
+				if (learn)
+					learn_trim(b, s, k, d);
 				s->target[k][d] = isinf(lim[d]) ? 0 : lim[d];
 				s->iomax[k][d] = isinf(lim[d]) ? 0 :
 					to_iomax(lim[d], s->conv[k][d], s->trim[k][d], floor_v);
@@ -437,4 +506,53 @@ void ctl_binding_tick(struct ctl_binding *b, double dt_s)
 		}
 	}
 	free(rates);
+}
+
+/* A set is armed (iorate.h) while one of its buckets lets the owner run
+ * above avg: filling it then changes the owner's rate before the next
+ * tick, and BPF says so at once. */
+static bool above_avg(const struct ctl_binding *b, const struct throttle_bucket *bk)
+{
+	return bk->avg && bk->state && throttle_target_rate(bk, b->dt_s, CTL_REPAY_S) > 1.05 * bk->avg;
+}
+
+static void arm(const struct ctl_binding *b, int32_t set, const struct throttle_bucket *bk)
+{
+	bool armed = false;
+
+	if (!b->sets || set < 0)
+		return;
+	for (int id = 0; id < POLICY_NR_LIMITS && !armed; id++)
+		armed = above_avg(b, &bk[id]);
+	bucket_sets_at(b->sets, set)->armed = armed;
+}
+
+static void arm_sets(const struct ctl_binding *b)
+{
+	if (pooled(b)) {
+		arm(b, b->pool_set, b->pool);
+		return;
+	}
+	for (int i = 0; i < b->nr_slots; i++)
+		arm(b, b->slots[i].set, b->slots[i].buckets);
+}
+
+void ctl_binding_tick(struct ctl_binding *b, double dt_s)
+{
+	if (dt_s <= 0 || !b->nr_slots)
+		return;
+	b->dt_s = dt_s;
+	measure(b, dt_s);
+	account_throttled(b, dt_s);
+	settle(b, dt_s);
+	decide(b, true);
+	arm_sets(b);
+}
+
+void ctl_binding_tighten(struct ctl_binding *b)
+{
+	if (!b->nr_slots || b->dt_s <= 0)
+		return;
+	decide(b, false);
+	arm_sets(b);
 }

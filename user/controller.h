@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "bucket_sets.h"
 #include "policy.h"
 #include "split.h"
 #include "throttle.h"
@@ -31,7 +32,15 @@ struct ctl_input {
 
 struct ctl_slot {
 	uint64_t cgroup_id;
-	struct ctl_input dev;	/* at the accounting level */
+	/* This member's bucket set (its levels when share = each, its
+	 * counters always), or -1 when the array was full: then the member
+	 * is held at its base rates from dev, without buckets. */
+	int32_t set;
+	uint64_t last_bytes[CTL_NR_DIRS];	/* the set's counters at the last tick */
+	uint64_t last_units[CTL_NR_DIRS];
+	/* at the accounting level: the daemon's read of the meter, used
+	 * only when the member has no set */
+	struct ctl_input dev;
 	struct ctl_input thr;	/* as io.max counts: bios, split pieces */
 	struct throttle_bucket buckets[POLICY_NR_LIMITS];	/* share = each */
 	double dev_rate[CTL_NR_KINDS][CTL_NR_DIRS];	/* units/s, smoothed */
@@ -58,7 +67,10 @@ struct ctl_slot {
 struct ctl_binding {
 	const struct policy_group *group;
 	uint32_t dev;
+	struct bucket_sets *sets;	/* where the buckets' levels live */
+	int32_t pool_set;		/* share = pooled: the group's set, or -1 */
 	struct throttle_bucket pool[POLICY_NR_LIMITS];	/* share = pooled */
+	double dt_s;			/* the last tick's length */
 	struct ctl_slot *slots;
 	int nr_slots, cap_slots;
 	/* Hold io.max at the base rates (converted) instead of repaying each
@@ -68,7 +80,7 @@ struct ctl_binding {
 };
 
 void ctl_binding_init(struct ctl_binding *b, const struct policy_group *g, uint32_t dev,
-		      bool steady);
+		      bool steady, struct bucket_sets *sets);
 void ctl_binding_free(struct ctl_binding *b);
 /* Keeps bucket levels when limits are unchanged (reload); empties them
  * otherwise, as QEMU does on a configuration change. */
@@ -76,6 +88,13 @@ void ctl_binding_set_group(struct ctl_binding *b, const struct policy_group *g);
 struct ctl_slot *ctl_binding_slot(struct ctl_binding *b, uint64_t cgroup_id, bool create);
 void ctl_binding_remove_unseen(struct ctl_binding *b);
 void ctl_binding_tick(struct ctl_binding *b, double dt_s);
+/* The bucket sets a member's I/O on this disk is charged to, what BPF
+ * charges through the charges map: its own, and the pool's. Returns how
+ * many (0-2) were written to out. */
+int ctl_slot_sets(const struct ctl_binding *b, const struct ctl_slot *s, uint32_t out[2]);
+/* Recompute every member's io.max from the buckets as they are now, without
+ * a tick's measurement: a bucket passed full between ticks. */
+void ctl_binding_tighten(struct ctl_binding *b);
 /* The bucket a slot is charged to (its own, or the pool). */
 const struct throttle_bucket *ctl_slot_bucket(const struct ctl_binding *b,
 					      const struct ctl_slot *s, int limit_id);

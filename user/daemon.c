@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "cgroupfs.h"
 #include "daemon.h"
+#include "daemon_charges.h"
 #include "daemon_procs.h"
 #include "disk.h"
 #include "kquirks.h"
@@ -129,6 +130,9 @@ int daemon_init(struct daemon *d, const char *policy_path)
 	err = meter_open(&d->meter);
 	if (err)
 		return err;
+	err = daemon_charges_open(d);
+	if (err)
+		return err;
 	err = meter_read(d->meter, &d->prev);
 	if (err)
 		return err;
@@ -163,6 +167,7 @@ void daemon_fini(struct daemon *d)
 		members_free(d->members, d->policy.nr_groups);
 	free(d->members);
 	free_bindings(d);
+	daemon_charges_close(d);
 	daemon_procs_free(d);
 	meter_close(d->meter);
 	usage_table_free(&d->prev);
@@ -191,7 +196,7 @@ static struct ctl_binding *binding_get(struct daemon *d, int group, uint32_t dev
 	}
 	b = &d->bindings[d->nr_bindings++];
 	b->group = group;
-	ctl_binding_init(&b->ctl, &d->policy.groups[group], dev, d->steady);
+	ctl_binding_init(&b->ctl, &d->policy.groups[group], dev, d->steady, &d->sets);
 	return &b->ctl;
 }
 
@@ -233,6 +238,7 @@ static void scan_members(struct daemon *d)
 	members_free(d->members, d->policy.nr_groups);
 	free(d->members);
 	d->members = fresh;
+	d->members_gen++;
 	d->last_scan_ns = now_ns();
 	forget_gone_cgroups(d);
 }
@@ -319,6 +325,7 @@ static void feed(struct daemon *d, double dt_s)
 	}
 	sync_bindings(d);
 	prune_bindings(d);
+	daemon_charges_sync(d);
 }
 
 static const char *member_path(struct daemon *d, int group, uint64_t id)
@@ -396,6 +403,15 @@ static void check_bypass(struct daemon *d, struct state_entry *e, const struct c
 	d->bypass_repairs++;
 }
 
+/* Every field that changes goes down (or from unlimited to a limit). */
+static bool only_lower(const struct iomax *cur, const struct iomax *want)
+{
+	for (int f = 0; f < IOMAX_NR_FIELDS; f++)
+		if (want->v[f] > cur->v[f])
+			return false;
+	return true;
+}
+
 static struct state_entry *apply_line(struct daemon *d, const char *path, uint32_t dev,
 				      const struct iomax *want)
 {
@@ -437,7 +453,8 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 			    d->steady ? DAEMON_STEADY_HYSTERESIS : DAEMON_HYSTERESIS))
 			write = true;
 	}
-	if (!write || (e->written_ns && now_ns() - e->written_ns <
+	if (!write || (e->written_ns && !(d->tightening && only_lower(&e->current, &target)) &&
+		       now_ns() - e->written_ns <
 		       (d->steady ? DAEMON_STEADY_MIN_WRITE_NS : DAEMON_MIN_WRITE_NS)))
 		return e;
 	err = iomax_write(dir, dev, &target);
@@ -567,6 +584,7 @@ static void apply(struct daemon *d)
 struct event_batch {
 	struct daemon *d;
 	uint64_t oldest_mkdir_ns;
+	uint64_t oldest_full_ns;	/* a bucket filled: its binding was tightened */
 	int applied;
 	bool rescan;
 };
@@ -660,9 +678,18 @@ static void collect_event(void *ctx, const struct iorate_event *ev)
 
 	batch->applied++;
 	switch (ev->kind) {
+	case IORATE_EVENT_BUCKET_FULL:
+		if (!daemon_bucket_full(d, ev->pid)) {
+			batch->applied--;
+			return;
+		}
+		if (!batch->oldest_full_ns || ev->ts_ns < batch->oldest_full_ns)
+			batch->oldest_full_ns = ev->ts_ns;
+		return;
 	case IORATE_EVENT_CGROUP_RMDIR:
 		forget_cgroup(d, ev->cgroup_id);
 		members_remove_cgroup(d->members, d->policy.nr_groups, ev->cgroup_id);
+		d->members_gen++;
 		return;
 	case IORATE_EVENT_EXEC:
 		daemon_procs_exec(d, ev->pid);
@@ -683,6 +710,7 @@ static void collect_event(void *ctx, const struct iorate_event *ev)
 	if (!event_path_usable(d, ev) ||
 	    members_add_cgroup(&d->policy, d->members, ev->path, ev->cgroup_id))
 		batch->rescan = true;
+	d->members_gen++;
 }
 
 int daemon_events_fd(struct daemon *d)
@@ -721,8 +749,19 @@ int daemon_handle_events(struct daemon *d)
 		scan_members(d);
 	sync_bindings(d);
 	prune_bindings(d);
+	daemon_charges_sync(d);
+	/* a filled bucket lowers io.max at once: past the write gate */
+	d->tightening = batch.oldest_full_ns != 0;
 	apply(d);
+	d->tightening = false;
 	d->events_handled += batch.applied;
+	if (batch.oldest_full_ns) {
+		done_ns = now_ns();
+		d->tighten_last_ns = done_ns > batch.oldest_full_ns ? done_ns - batch.oldest_full_ns : 0;
+		if (d->tighten_last_ns > d->tighten_max_ns)
+			d->tighten_max_ns = d->tighten_last_ns;
+		log_debug("bucket full -> io.max applied in %.2f ms", d->tighten_last_ns / 1e6);
+	}
 	if (batch.oldest_mkdir_ns) {
 		done_ns = now_ns();
 		d->reaction_last_ns = done_ns > batch.oldest_mkdir_ns ? done_ns - batch.oldest_mkdir_ns : 0;

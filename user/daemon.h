@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "bucket_sets.h"
 #include "controller.h"
 #include "iomax.h"
 #include "members.h"
@@ -19,6 +20,12 @@
 struct daemon_binding {
 	int group;		/* index into policy.groups */
 	struct ctl_binding ctl;
+};
+
+/* One entry of the BPF charges map as last written. */
+struct daemon_charge {
+	struct iorate_usage_key key;
+	struct iorate_charge charge;
 };
 
 /* A process a group selects (pid:, exe:, a bare QEMU by vm:) and the
@@ -54,6 +61,18 @@ struct daemon {
 	/* cgroup mkdir (BPF timestamp) to its io.max written: the last
 	 * batch's and the worst */
 	uint64_t reaction_last_ns, reaction_max_ns;
+	/* the buckets in BPF (daemon_charges.h) */
+	struct bucket_sets sets;
+	int32_t *set_binding;		/* set index -> binding index, -1: none */
+	struct daemon_charge *charges;	/* sorted by key */
+	size_t nr_charges;
+	uint64_t charges_signature;	/* what they were built from */
+	uint64_t members_gen;		/* bumped whenever members change */
+	uint64_t charges_refused;	/* pairs or sets BPF could not be given */
+	uint64_t bucket_events;		/* bucket-full events acted on */
+	/* bucket-full event (BPF timestamp) to io.max written */
+	uint64_t tighten_last_ns, tighten_max_ns;
+	bool tightening;		/* apply() for a filled bucket */
 	struct daemon_proc *procs;
 	int nr_procs;
 	char **pending_rmdir;		/* cgroups iorate made, to remove once empty */

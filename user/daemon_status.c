@@ -291,6 +291,13 @@ int daemon_status_snapshot(struct daemon *d, const struct daemon_status_window *
 	out->meter_freed = d->meter_freed;
 	out->reaction_last_ms = d->reaction_last_ns / 1e6;
 	out->reaction_max_ms = d->reaction_max_ns / 1e6;
+	out->bucket_sets = d->sets.nr_used;
+	out->bucket_sets_cap = d->sets.cap;
+	out->charge_pairs = d->nr_charges;
+	out->charges_refused = d->charges_refused + d->sets.exhausted;
+	out->bucket_events = d->bucket_events;
+	out->tighten_last_ms = d->tighten_last_ns / 1e6;
+	out->tighten_max_ms = d->tighten_max_ns / 1e6;
 	out->groups = calloc(d->policy.nr_groups + 1, sizeof(*out->groups));
 	if (!out->groups)
 		goto cleanup;
@@ -456,6 +463,13 @@ struct json_object *daemon_status_json(const struct status_snapshot *s)
 	json_object_object_add(counters, "meter_entries_freed", json_object_new_uint64(s->meter_freed));
 	json_object_object_add(counters, "reaction_last_ms", json_object_new_double(s->reaction_last_ms));
 	json_object_object_add(counters, "reaction_max_ms", json_object_new_double(s->reaction_max_ms));
+	json_object_object_add(counters, "bucket_sets", json_object_new_uint64(s->bucket_sets));
+	json_object_object_add(counters, "bucket_sets_capacity", json_object_new_uint64(s->bucket_sets_cap));
+	json_object_object_add(counters, "charge_pairs", json_object_new_uint64(s->charge_pairs));
+	json_object_object_add(counters, "charges_refused", json_object_new_uint64(s->charges_refused));
+	json_object_object_add(counters, "bucket_events", json_object_new_uint64(s->bucket_events));
+	json_object_object_add(counters, "tighten_last_ms", json_object_new_double(s->tighten_last_ms));
+	json_object_object_add(counters, "tighten_max_ms", json_object_new_double(s->tighten_max_ms));
 	json_object_object_add(o, "counters", counters);
 	return o;
 }

@@ -82,6 +82,12 @@ struct status_snapshot {
 	uint64_t meter_entries;		/* (cgroup, disk) pairs in the meter now */
 	uint64_t meter_freed;		/* entries of gone cgroups freed */
 	double reaction_last_ms, reaction_max_ms;	/* cgroup mkdir -> io.max */
+	uint64_t bucket_sets;		/* bucket sets in use in BPF, of bucket_sets_cap */
+	uint64_t bucket_sets_cap;
+	uint64_t charge_pairs;		/* (cgroup, disk) pairs BPF charges */
+	uint64_t charges_refused;	/* pairs or sets BPF could not be given */
+	uint64_t bucket_events;		/* bucket-full events acted on */
+	double tighten_last_ms, tighten_max_ms;	/* bucket full -> io.max */
 	struct status_group *groups;
 	int nr_groups;
 };

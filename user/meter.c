@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "iorate.skel.h"
@@ -20,6 +22,8 @@ struct meter {
 	struct iorate_usage_key *batch_keys;
 	struct iorate_usage *batch_values;
 	uint32_t batch_cap;
+	struct iorate_bucket_set *bucket_sets;	/* the array map, mmapped */
+	size_t bucket_sets_len;
 };
 
 /* Entries per batch syscall: 1000 VMs' pairs in one or two calls, 180 KiB
@@ -143,6 +147,8 @@ void meter_close(struct meter *m)
 {
 	if (!m)
 		return;
+	if (m->bucket_sets)
+		munmap(m->bucket_sets, m->bucket_sets_len);
 	ring_buffer__free(m->events);
 	iorate_bpf__destroy(m->skel);
 	free(m->batch_keys);
@@ -153,6 +159,37 @@ void meter_close(struct meter *m)
 struct iorate_bpf *meter_skel(struct meter *m)
 {
 	return m->skel;
+}
+
+struct iorate_bucket_set *meter_bucket_sets(struct meter *m, uint32_t *nr)
+{
+	const struct bpf_map *map = m->skel->maps.bucket_sets;
+	long page = sysconf(_SC_PAGESIZE);
+	void *mem;
+
+	*nr = bpf_map__max_entries(map);
+	if (m->bucket_sets)
+		return m->bucket_sets;
+	m->bucket_sets_len = ((size_t)bpf_map__value_size(map) * *nr + page - 1) / page * page;
+	mem = mmap(NULL, m->bucket_sets_len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+	if (mem == MAP_FAILED) {
+		log_error("cannot map the BPF bucket sets: %s", strerror(errno));
+		return NULL;
+	}
+	m->bucket_sets = mem;
+	return mem;
+}
+
+int meter_set_charge(struct meter *m, const struct iorate_usage_key *key,
+		     const struct iorate_charge *charge)
+{
+	int fd = bpf_map__fd(m->skel->maps.charges);
+
+	if (charge)
+		return bpf_map_update_elem(fd, key, charge, BPF_ANY) ? -errno : 0;
+	if (bpf_map_delete_elem(fd, key) && errno != ENOENT)
+		return -errno;
+	return 0;
 }
 
 static int batch_grow(struct meter *m, uint32_t cap)

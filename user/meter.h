@@ -20,6 +20,12 @@ int meter_read(struct meter *m, struct usage_table *t);
 int meter_forget(struct meter *m, const struct iorate_usage_key *keys, uint32_t nr);
 void meter_read_stats(struct meter *m, uint64_t stats[IORATE_NR_STATS]);
 struct iorate_bpf *meter_skel(struct meter *m);
+/* The bucket sets BPF charges (include/iorate_bucket.h), mapped into this
+ * process; *nr gets their number. NULL when the map cannot be mapped. */
+struct iorate_bucket_set *meter_bucket_sets(struct meter *m, uint32_t *nr);
+/* Point one (cgroup, disk) pair's I/O at bucket sets; NULL: at none. */
+int meter_set_charge(struct meter *m, const struct iorate_usage_key *key,
+		     const struct iorate_charge *charge);
 /* Lifecycle events (struct iorate_event): a pollable fd, and a drain that
  * calls fn for each event posted since the last one. */
 typedef void (*meter_event_fn)(void *ctx, const struct iorate_event *ev);

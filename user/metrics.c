@@ -235,6 +235,26 @@ char *metrics_render(const struct status_snapshot *s)
 	metrics_value(f, s->reaction_last_ms / 1000);
 	fputs("iorate_reaction_seconds{stat=\"max\"}", f);
 	metrics_value(f, s->reaction_max_ms / 1000);
+	metrics_family(f, "iorate_bucket_sets", "gauge",
+		       "QEMU bucket sets held in the BPF array (one per member and pool per disk).");
+	fputs("iorate_bucket_sets", f);
+	metrics_u64(f, s->bucket_sets);
+	metrics_family(f, "iorate_charge_pairs", "gauge",
+		       "(cgroup, disk) pairs whose I/O BPF charges to bucket sets.");
+	fputs("iorate_charge_pairs", f);
+	metrics_u64(f, s->charge_pairs);
+	metrics_counter(f, "iorate_charges_refused_total",
+			"Pairs or bucket sets BPF could not be given (its maps were full).",
+			s->charges_refused);
+	metrics_counter(f, "iorate_bucket_events_total",
+			"Buckets that filled between ticks; each tightened io.max at once.",
+			s->bucket_events);
+	metrics_family(f, "iorate_tighten_seconds", "gauge",
+		       "From a bucket filling (BPF) to io.max written: last and worst since start.");
+	fputs("iorate_tighten_seconds{stat=\"last\"}", f);
+	metrics_value(f, s->tighten_last_ms / 1000);
+	fputs("iorate_tighten_seconds{stat=\"max\"}", f);
+	metrics_value(f, s->tighten_max_ms / 1000);
 	metrics_family(f, "iorate_uptime_seconds", "gauge", "Seconds since the daemon started.");
 	fputs("iorate_uptime_seconds", f);
 	metrics_value(f, round(s->uptime_s * 1000) / 1000);

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <math.h>
+#include <string.h>
+#include "iorate_bucket.h"
 #include "throttle.h"
 
 void throttle_bucket_init(struct throttle_bucket *b, uint64_t avg, uint64_t max,
-			  unsigned int burst_length)
+			  unsigned int burst_length, double one, struct iorate_bucket *state)
 {
 	*b = (struct throttle_bucket){
 		.avg = avg,
 		.max = max,
 		.burst_length = burst_length ? burst_length : 1,
+		.one = one > 0 ? one : 1,
+		.state = state,
 	};
 }
 
@@ -18,25 +23,52 @@ double throttle_bucket_size(const struct throttle_bucket *b)
 	return b->max * b->burst_length;
 }
 
+double throttle_level(const struct throttle_bucket *b)
+{
+	return b->state ? __atomic_load_n(&b->state->level, __ATOMIC_RELAXED) / b->one : 0;
+}
+
+double throttle_burst_level(const struct throttle_bucket *b)
+{
+	return b->state ? __atomic_load_n(&b->state->burst_level, __ATOMIC_RELAXED) / b->one : 0;
+}
+
+static uint64_t fixed(const struct throttle_bucket *b, double units)
+{
+	return units > 0 ? (uint64_t)llround(units * b->one) : 0;
+}
+
 void throttle_leak(struct throttle_bucket *b, double dt_s)
 {
-	if (dt_s <= 0)
+	if (dt_s <= 0 || !b->state)
 		return;
-	b->level -= b->avg * dt_s;
-	if (b->level < 0)
-		b->level = 0;
-	if (b->burst_length > 1) {
-		b->burst_level -= b->max * dt_s;
-		if (b->burst_level < 0)
-			b->burst_level = 0;
-	}
+	iorate_bucket_drain(&b->state->level, fixed(b, b->avg * dt_s));
+	if (b->burst_length > 1)
+		iorate_bucket_drain(&b->state->burst_level, fixed(b, b->max * dt_s));
 }
 
 void throttle_charge(struct throttle_bucket *b, double units)
 {
-	b->level += units;
+	if (!b->state)
+		return;
+	__sync_fetch_and_add(&b->state->level, fixed(b, units));
 	if (b->burst_length > 1)
-		b->burst_level += units;
+		__sync_fetch_and_add(&b->state->burst_level, fixed(b, units));
+}
+
+void throttle_settle(struct throttle_bucket *b, double dt_s)
+{
+	double over;
+
+	throttle_leak(b, dt_s);
+	if (!b->state)
+		return;
+	over = throttle_level(b) - (throttle_bucket_size(b) + b->avg);
+	if (over > 0)
+		iorate_bucket_drain(&b->state->level, fixed(b, over));
+	over = throttle_burst_level(b) - (b->max / 10 + b->max);
+	if (b->burst_length > 1 && over > 0)
+		iorate_bucket_drain(&b->state->burst_level, fixed(b, over));
 }
 
 /*
@@ -45,29 +77,31 @@ void throttle_charge(struct throttle_bucket *b, double units)
  * 5% of the limit), so without a burst the debt threshold is half of QEMU's
  * size: 50 ms worth of avg. Lower, and measurement noise alone (a level that
  * never drains below one tick's jitter) keeps the rate under the limit.
- * With a burst, QEMU's size is the burst budget and the owner runs at max
- * until it is spent.
+ *
+ * With a burst, QEMU's shape: max while the bucket has room, then avg. The
+ * room is spent within the next tick (the rate that brings the level to the
+ * brim by then, at most max), so the owner leaves max within one tick of
+ * when QEMU would, and a level at the brim asks for avg plus whatever the
+ * last tick left unused, a continuous rate rather than a max/avg flip.
+ * (Spending the room over a whole second left max 1 s before QEMU and
+ * decayed to avg over 3-4 s: issue 15.)
  */
-double throttle_target_rate(const struct throttle_bucket *b, double repay_s)
+double throttle_target_rate(const struct throttle_bucket *b, double dt_s, double repay_s)
 {
-	double threshold, rate, debt;
+	double threshold, rate, debt, level = throttle_level(b);
 
 	if (!b->avg)
 		return 0;
 	if (b->max) {
-		/* The room left in the bucket may be spent within the next
-		 * repay_s, at no more than max: a continuous rate, so that a
-		 * level hovering at the brim does not flip between max and avg
-		 * every tick (measured: 90-100/s against 50 after a burst). */
-		threshold = b->burst_length > 1 ? throttle_bucket_size(b) : b->max;
-		if (b->level < threshold) {
-			rate = b->avg + (threshold - b->level) / (repay_s > 0 ? repay_s : 1);
+		threshold = throttle_bucket_size(b);
+		if (level < threshold) {
+			rate = b->avg + (threshold - level) / (dt_s > 0 ? dt_s : 1);
 			return rate < b->max ? rate : b->max;
 		}
 	} else {
 		threshold = throttle_bucket_size(b) / 2;
 	}
-	debt = b->level - threshold;
+	debt = level - threshold;
 	rate = b->avg;
 	if (debt > 0)
 		rate -= debt / (repay_s > 0 ? repay_s : 1);
@@ -81,25 +115,27 @@ double throttle_fill(const struct throttle_bucket *b)
 {
 	double size = throttle_bucket_size(b);
 
-	return size > 0 ? b->level / size : 0;
+	return size > 0 ? throttle_level(b) / size : 0;
 }
 
 double throttle_io_units(uint64_t size, uint64_t iops_size)
 {
-	if (iops_size && size > iops_size)
-		return (double)size / iops_size;
-	return 1;
+	return (double)iorate_io_units(size, iops_size) / IORATE_UNIT_ONE;
 }
 
-void throttle_settle(struct throttle_bucket *b, double units, double dt_s)
+void throttle_set_configure(struct iorate_bucket_set *set, const struct throttle_bucket b[IORATE_NR_LIMITS],
+			    uint64_t iops_size, bool active)
 {
-	double cap;
-
-	throttle_charge(b, units);
-	throttle_leak(b, dt_s);
-	cap = throttle_bucket_size(b) + b->avg;
-	if (b->level > cap)
-		b->level = cap;
-	if (b->burst_length > 1 && b->burst_level > b->max / 10 + b->max)
-		b->burst_level = b->max / 10 + b->max;
+	memset(set->bucket, 0, sizeof(set->bucket));
+	set->iops_size = iops_size;
+	set->active = 0;
+	set->burst = 0;
+	for (int i = 0; i < IORATE_NR_LIMITS; i++) {
+		set->full[i] = active && b[i].avg ? fixed(&b[i], throttle_bucket_size(&b[i])) : 0;
+		if (!active || !b[i].avg)
+			continue;
+		set->active |= 1U << i;
+		if (b[i].burst_length > 1)
+			set->burst |= 1U << i;
+	}
 }

@@ -21,7 +21,8 @@ static double throttled_after(double want, double secs)
 	double out;
 
 	g.limits[POLICY_IOPS_TOTAL].avg = 400;
-	ctl_binding_init(&b, &g, 1, false);
+	/* no bucket sets: the controller holds from the meter's totals */
+	ctl_binding_init(&b, &g, 1, false, NULL);
 	for (int t = 0; t < (int)(secs * 10); t++) {
 		struct ctl_slot *s = ctl_binding_slot(&b, 1, true);
 		uint64_t lim = s->iomax[CTL_IOPS][CTL_WRITE];

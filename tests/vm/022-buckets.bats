@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# QEMU's buckets in BPF (include/iorate_bucket.h): BPF charges them per
+# request, the daemon leaks them and reads them in place; a bucket that
+# fills between ticks tightens io.max at once, and a new VM is limited at
+# its mkdir, not at the next tick.
+
+load helpers
+
+setup() { vm_setup; }
+teardown() { vm_teardown; }
+
+@test "a burst bucket filling between ticks tightens io.max at once; bpftool shows the set" {
+	disk_create fill0
+	cg_create /fill
+	# 1 s ticks: without the event, io.max would stay at max for up to a
+	# second after the bucket filled.
+	write_policy <<-EOF
+	[daemon]
+	metrics = off
+	state-dir = $WORK/state
+	tick = 1s
+	[group fill]
+	match = cgroup:/fill
+	device = /dev/fill0
+	iops-write = 50
+	iops-write-max = 400
+	iops-write-max-length = 1
+	EOF
+	start_daemon
+	fio_in /fill fill0 5 --rw=randwrite --bs=4k --iodepth=4
+	wait_for 20 disk_busy fill0
+	# the member's own set, as BPF holds it, while it runs
+	bpftool -j map dump name bucket_sets > "$WORK/sets.json"
+	wait "$CG_PID" || true
+	"$IORATE" status --json | jq -c .counters | tee "$WORK/counters.json"
+	jq -e '[.[] | (.formatted // .) | select(.value.active != 0)] | length == 1' "$WORK/sets.json"
+	jq -e '[.[] | (.formatted // .) | select(.value.active != 0) | .value.charged_units[1]] | .[0] > 0' \
+		"$WORK/sets.json"
+	jq -e '.bucket_events >= 1 and .bucket_sets >= 1 and .charge_pairs >= 1' "$WORK/counters.json"
+	# BPF timestamp to io.max written, against the 1000 ms tick
+	jq -e '.tighten_max_ms < 100' "$WORK/counters.json"
+}
+
+@test "a libvirt-shaped VM made after the start gets io.max within 50 ms of its mkdir" {
+	disk_create late0
+	mkdir -p $CG/machine.slice
+	CGROUPS+=(/machine.slice)
+	grep -qw io $CG/cgroup.subtree_control || echo "+io +memory" > $CG/cgroup.subtree_control
+	grep -qw io $CG/machine.slice/cgroup.subtree_control ||
+		echo "+io +memory" > $CG/machine.slice/cgroup.subtree_control
+	write_policy <<-EOF
+	[daemon]
+	metrics = off
+	state-dir = $WORK/state
+	[group web]
+	match = vm:web-*
+	device = /dev/late0
+	iops-total = 250
+	EOF
+	start_daemon
+	sleep 1
+	scope="$CG/machine.slice/machine-qemu\\x2d7\\x2dweb\\x2d9.scope"
+	t0=$(date +%s%N)
+	mkdir "$scope"
+	while [ -z "$(cat "$scope/io.max" 2>/dev/null)" ]; do
+		[ $(( $(date +%s%N) - t0 )) -lt 5000000000 ] || break
+	done
+	t1=$(date +%s%N)
+	cat "$scope/io.max"
+	echo "mkdir -> io.max seen: $(( (t1 - t0) / 1000000 )) ms"
+	"$IORATE" status --json | jq -c '.counters | {reaction_last_ms, reaction_max_ms}'
+	[ -n "$(cat "$scope/io.max")" ]
+	[ $(( (t1 - t0) / 1000000 )) -le 50 ]
+	rmdir "$scope"
+}
