@@ -123,25 +123,27 @@ static __always_inline void add_io(struct iorate_io_count *c, __u64 bytes)
 	__sync_fetch_and_add(&c->bytes, bytes);
 }
 
-/* A bucket passed full: the daemon tightens the member's io.max now
- * rather than at its next tick. */
-static __always_inline void post_bucket_full(__u32 set)
+/* An event without a path: a process's exec or exit (pid), or a bucket
+ * set that filled (its index in pid: the daemon tightens that member's
+ * io.max now rather than at its next tick). */
+static __always_inline int post_id_event(__u32 id, __u32 kind)
 {
 	struct iorate_event *ev;
 
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		stat_inc(IORATE_STAT_EVENTS_LOST);
-		return;
+		return 0;
 	}
-	ev->kind = IORATE_EVENT_BUCKET_FULL;
-	ev->pid = set;
+	ev->kind = kind;
+	ev->pid = id;
 	ev->cgroup_id = 0;
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->path_len = 0;
 	ev->pad2 = 0;
 	ev->path[0] = '\0';
 	bpf_ringbuf_submit(ev, 0);
+	return 0;
 }
 
 /* Charges one read or write at this level to the buckets of the (cgroup,
@@ -165,7 +167,7 @@ static __always_inline void charge_buckets(const struct iorate_usage_key *key, i
 		idx = c->set[i];
 		s = bpf_map_lookup_elem(&bucket_sets, &idx);
 		if (s && iorate_bucket_charge(s, dir, bytes, whole))
-			post_bucket_full(idx);
+			post_id_event(idx, IORATE_EVENT_BUCKET_FULL);
 	}
 }
 
@@ -306,32 +308,12 @@ int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
 	return post_cgroup_event(cgrp, NULL, IORATE_EVENT_CGROUP_RMDIR);
 }
 
-static __always_inline int post_process_event(__u32 pid, __u32 kind)
-{
-	struct iorate_event *ev;
-
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		stat_inc(IORATE_STAT_EVENTS_LOST);
-		return 0;
-	}
-	ev->kind = kind;
-	ev->pid = pid;
-	ev->cgroup_id = 0;
-	ev->ts_ns = bpf_ktime_get_ns();
-	ev->path_len = 0;
-	ev->pad2 = 0;
-	ev->path[0] = '\0';
-	bpf_ringbuf_submit(ev, 0);
-	return 0;
-}
-
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	if (!watch_exec)
 		return 0;
-	return post_process_event(p->tgid, IORATE_EVENT_EXEC);
+	return post_id_event(p->tgid, IORATE_EVENT_EXEC);
 }
 
 /* Every thread's exit passes here: only a watched process's leader posts. */
@@ -343,5 +325,5 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 	if (p->pid != p->tgid || !bpf_map_lookup_elem(&watched_pids, &pid))
 		return 0;
 	bpf_map_delete_elem(&watched_pids, &pid);
-	return post_process_event(pid, IORATE_EVENT_EXIT);
+	return post_id_event(pid, IORATE_EVENT_EXIT);
 }
