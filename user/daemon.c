@@ -612,29 +612,47 @@ static void forget_keys(struct daemon *d, const struct iorate_usage_key *keys, u
 		d->meter_freed += n;
 }
 
+/* How long a removed cgroup's id is looked for in each read: the events of
+ * one batch reach the daemon within a tick, and a request in flight at the
+ * rmdir completes within a device timeout's fraction of that. Writeback
+ * that charges the cgroup later is left to the rescan's sweep. */
+#define DAEMON_GONE_KEEP_NS	5000000000ULL
+
 /* One cgroup removed (its rmdir event): its entry on every disk the last
- * read saw, whether or not the cgroup had one then (a cgroup made and
+ * read saw now, and any other the next reads find (a cgroup made and
  * removed between two reads, 200 of them in a second in the churn test,
- * left 5 entries to the next sweep). Disks are few; a key that is not
- * there costs one failed delete. */
+ * has its entries on disks no read has seen yet). */
 static void forget_cgroup(struct daemon *d, __u64 id)
 {
-	struct iorate_usage_key keys[64];
-	uint32_t nr = 0;
+	size_t i = usage_table_first_of(&d->prev, id);
+	struct daemon_gone_ids *gone = &d->gone;
 
-	for (size_t i = 0; i < d->prev.nr; i++) {
-		uint32_t dev = d->prev.entries[i].key.dev, k;
+	for (; i < d->prev.nr && d->prev.entries[i].key.cgroup_id == id; i++)
+		forget_keys(d, &d->prev.entries[i].key, 1);
+	gone->id[gone->next] = id;
+	gone->at_ns[gone->next] = now_ns();
+	gone->next = (gone->next + 1) % DAEMON_GONE_IDS;
+}
 
-		for (k = 0; k < nr && keys[k].dev != dev; k++)
-			;
-		if (k < nr)
+/* After a read: free the entries of the cgroups removed lately. */
+static void forget_recently_removed(struct daemon *d, const struct usage_table *t)
+{
+	struct daemon_gone_ids *gone = &d->gone;
+	uint64_t now = now_ns();
+
+	for (uint32_t g = 0; g < DAEMON_GONE_IDS; g++) {
+		size_t i;
+
+		if (!gone->id[g])
 			continue;
-		if (nr == sizeof(keys) / sizeof(keys[0]))
-			break;	/* more disks than that: the sweep frees the rest */
-		keys[nr++] = (struct iorate_usage_key){ .cgroup_id = id, .dev = dev };
+		if (now - gone->at_ns[g] > DAEMON_GONE_KEEP_NS) {
+			gone->id[g] = 0;
+			continue;
+		}
+		i = usage_table_first_of(t, gone->id[g]);
+		for (; i < t->nr && t->entries[i].key.cgroup_id == gone->id[g]; i++)
+			forget_keys(d, &t->entries[i].key, 1);
 	}
-	for (uint32_t k = 0; k < nr; k++)
-		forget_keys(d, &keys[k], 1);
 }
 
 /* The rescan's sweep: every cgroup id of the last read, checked by file
@@ -793,6 +811,7 @@ int daemon_tick(struct daemon *d)
 	err = meter_read(d->meter, &d->cur);
 	if (err)
 		return err;
+	forget_recently_removed(d, &d->cur);
 	dt_s = (d->cur.taken_ns - d->prev.taken_ns) / 1e9;
 	if (dt_s <= 0)
 		return 0;

@@ -39,6 +39,16 @@ struct daemon_proc {
 	char *vm_name;		/* a QEMU's -name, else NULL */
 };
 
+/* cgroups removed in the last seconds. A read may still find them: their
+ * entry on a disk no read had seen when the rmdir event came, or a
+ * request that completed after the rmdir. */
+#define DAEMON_GONE_IDS 1024
+struct daemon_gone_ids {
+	uint64_t id[DAEMON_GONE_IDS];
+	uint64_t at_ns[DAEMON_GONE_IDS];	/* when its rmdir event came */
+	uint32_t next;				/* ring: the slot to write */
+};
+
 struct daemon {
 	struct policy policy;
 	char *policy_path;
@@ -58,6 +68,7 @@ struct daemon {
 	uint64_t events_lost;		/* the BPF counter when last seen */
 	uint64_t usage_full;		/* I/Os the full usage map could not count */
 	uint64_t meter_freed;		/* meter entries of gone cgroups freed */
+	struct daemon_gone_ids gone;
 	/* cgroup mkdir (BPF timestamp) to its io.max written: the last
 	 * batch's and the worst */
 	uint64_t reaction_last_ns, reaction_max_ns;

@@ -63,6 +63,21 @@ const struct usage_entry *usage_table_find(const struct usage_table *t,
 	return bsearch(key, t->entries, t->nr, sizeof(t->entries[0]), key_cmp);
 }
 
+size_t usage_table_first_of(const struct usage_table *t, uint64_t cgroup_id)
+{
+	size_t lo = 0, hi = t->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->entries[mid].key.cgroup_id < cgroup_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->nr && t->entries[lo].key.cgroup_id == cgroup_id ? lo : t->nr;
+}
+
 /* Counters only grow; a smaller value means the entry was deleted and
  * recreated between samples, so count from zero. */
 static uint64_t delta(uint64_t prev, uint64_t cur)

@@ -41,6 +41,9 @@ int usage_table_add(struct usage_table *t, const struct iorate_usage_key *key,
 void usage_table_sort(struct usage_table *t);
 const struct usage_entry *usage_table_find(const struct usage_table *t,
 					   const struct iorate_usage_key *key);
+/* The index of the cgroup's first entry (on its lowest disk), or t->nr
+ * when it has none; its entries follow it. */
+size_t usage_table_first_of(const struct usage_table *t, uint64_t cgroup_id);
 /* prev may be NULL (entry appeared during the interval: counts from 0). */
 void usage_rates(const struct iorate_usage *prev, const struct iorate_usage *cur,
 		 int level, double interval_s, struct usage_rates *out);

@@ -56,3 +56,30 @@ TEST(usage_table_find_after_sort)
 	ASSERT_TRUE(usage_table_find(&t, &k) == NULL);
 	usage_table_free(&t);
 }
+
+TEST(usage_table_first_of_finds_a_cgroups_run)
+{
+	struct usage_table t;
+	struct iorate_usage u = {};
+	struct iorate_usage_key k = {};
+	size_t i;
+
+	usage_table_init(&t);
+	ASSERT_U64_EQ(usage_table_first_of(&t, 5), 0);
+	/* cgroups 10, 20, 30 on three disks each, added out of order */
+	for (int d = 3; d > 0; d--)
+		for (int c = 30; c >= 10; c -= 10) {
+			k.cgroup_id = c;
+			k.dev = d;
+			ASSERT_EQ(usage_table_add(&t, &k, &u), 0);
+		}
+	usage_table_sort(&t);
+	i = usage_table_first_of(&t, 20);
+	ASSERT_U64_EQ(i, 3);
+	ASSERT_U64_EQ(t.entries[i].key.dev, 1);
+	ASSERT_U64_EQ(usage_table_first_of(&t, 10), 0);
+	ASSERT_U64_EQ(usage_table_first_of(&t, 30), 6);
+	ASSERT_U64_EQ(usage_table_first_of(&t, 15), t.nr);
+	ASSERT_U64_EQ(usage_table_first_of(&t, 31), t.nr);
+	usage_table_free(&t);
+}
