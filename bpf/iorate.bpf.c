@@ -21,6 +21,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define IORATE_REQ_OP_FLUSH	2
 #define IORATE_REQ_OP_DISCARD	3
 #define IORATE_REQ_OP_SECURE_ERASE 5
+/* REQ_OP_DRV_IN and up: passthrough (SG_IO, NVMe admin), no block I/O */
+#define IORATE_REQ_OP_DRV_IN	34
 
 /* Shared, not per-CPU: a per-CPU value is allocated for every possible CPU
  * (include/iorate.h). Preallocated, so a charge never allocates and the
@@ -236,6 +238,10 @@ int BPF_PROG(rq_complete, struct request *rq, int error, unsigned int nr_bytes)
 	/* A request's bios all belong to one blkcg: blk-mq merges only bios
 	 * of the same blkg. Flushes built by the block layer carry no bio and
 	 * land on cgroup id 0 ("unattributed"). */
+	/* diskstats skips passthrough requests (smartctl's, udev's SG_IO on
+	 * a SCSI disk's own queue): so do we */
+	if ((rq->cmd_flags & IORATE_REQ_OP_MASK) >= IORATE_REQ_OP_DRV_IN)
+		return 0;
 	key.cgroup_id = bio_cgroup_id(rq->bio);
 	key.dev = dev;
 	dir = op_dir(rq->cmd_flags) & 3;

@@ -57,3 +57,80 @@ teardown() { vm_teardown; }
 	# 8 MiB in 32 KiB requests is 256 at the device; io.max counts every piece too
 	[ "$bio_ops" -ge 256 ]
 }
+
+# A request the SCSI host sends back busy is requeued and issued again:
+# scsi_debug answers every 3rd command SCSI_MLQUEUE_HOST_BUSY (opts 0x8000
+# with every_nth). Each try fires block_rq_issue and a failed one
+# block_rq_requeue (counted from the trace buffer); the request completes
+# once, and that is where diskstats and iorate count it. SG_IO commands
+# (what smartctl and udev's scsi_id send) are passthrough requests on the
+# same queue: diskstats does not count them, and neither does iorate.
+SG_INQUIRY_PY='
+import ctypes, fcntl, os, struct, sys
+SG_IO, SG_DXFER_FROM_DEV = 0x2285, -3
+fd = os.open(sys.argv[1], os.O_RDONLY)
+cdb = ctypes.create_string_buffer(bytes([0x12, 0, 0, 0, 96, 0]), 6)  # INQUIRY
+data, sense = ctypes.create_string_buffer(96), ctypes.create_string_buffer(32)
+for _ in range(int(sys.argv[2])):
+    # struct sg_io_hdr, native layout (88 bytes on x86_64)
+    hdr = bytearray(struct.pack("iiBBHIPPPIIiPBBBBHHiII4x", ord("S"), SG_DXFER_FROM_DEV, 6, 32, 0, 96,
+                                ctypes.addressof(data), ctypes.addressof(cdb), ctypes.addressof(sense),
+                                5000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+    fcntl.ioctl(fd, SG_IO, hdr)
+print("sent %s INQUIRY commands by SG_IO" % sys.argv[2])
+'
+
+@test "a request the SCSI host sent back busy is counted once; SG_IO commands are not counted" {
+	need python3 "tools/deps.txt"
+	tracefs=/sys/kernel/tracing
+	[ -d $tracefs/events/block/block_rq_requeue ]
+	# sd_mod makes the sdX disk (udev would load it: the VM has no udevd)
+	modprobe sd_mod
+	modprobe scsi_debug dev_size_mb=64 every_nth=3 opts=0x8000
+	SCSI_DEBUG=1
+	local sd= b
+	for _ in $(seq 300); do
+		for b in /sys/block/sd*; do
+			grep -qs scsi_debug "$b/device/model" && sd=${b##*/}
+		done
+		[ -n "$sd" ] && [ -b "/dev/$sd" ] && break
+		sleep 0.1
+	done
+	echo "scsi_debug disk: ${sd:-none}"
+	[ -n "$sd" ]
+	[ -b "/dev/$sd" ]
+	udevadm settle 2>/dev/null || true
+	cg_create /requeue
+	read -r w0 < <(awk -v d="$sd" '$3 == d { print $8 }' /proc/diskstats)
+	start_top "$WORK/top.json" -b --json -d 1
+	echo 1024 > $tracefs/buffer_size_kb
+	echo > $tracefs/trace
+	echo 1 > $tracefs/events/block/block_rq_requeue/enable
+	echo 1 > $tracefs/events/block/block_rq_issue/enable
+	echo 1 > $tracefs/tracing_on
+	cg_run /requeue fio --name=rq --filename=/dev/$sd --direct=1 --ioengine=libaio \
+		--rw=randwrite --bs=4k --iodepth=8 --number_ios=48 --output=/dev/null
+	wait "$CG_PID"
+	cg_run /requeue /usr/bin/python3 -c "$SG_INQUIRY_PY" /dev/$sd 20
+	wait "$CG_PID"
+	echo 0 > $tracefs/tracing_on
+	local tdev
+	tdev=$(devnum "$sd" | tr : ,)
+	issued=$(grep -c "block_rq_issue: $tdev W" $tracefs/trace || true)
+	requeued=$(grep -c "block_rq_requeue: $tdev W" $tracefs/trace || true)
+	echo 0 > $tracefs/events/block/block_rq_requeue/enable
+	echo 0 > $tracefs/events/block/block_rq_issue/enable
+	echo > $tracefs/trace
+	echo 1 > $tracefs/buffer_size_kb
+	sleep 2.5
+	kill "$TOP_PID"
+	wait "$TOP_PID" || true
+	read -r w1 < <(awk -v d="$sd" '$3 == d { print $8 }' /proc/diskstats)
+	counted=$(jq -s --arg d "$sd" '[.[].rows[] | select(.device == $d) | .write.ops] | add // 0' "$WORK/top.json")
+	echo "# issued $issued times, requeued $requeued, completed $((w1 - w0)) (diskstats), iorate $counted writes" | tee /dev/fd/3
+	[ "$((w1 - w0))" -eq 48 ]
+	[ "$counted" -eq 48 ]
+	# the host did send requests back, and they were issued again
+	[ "$requeued" -gt 0 ]
+	[ "$issued" -gt 48 ]
+}

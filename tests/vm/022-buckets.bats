@@ -81,3 +81,41 @@ sys.exit(0 if line and t2 - t1 <= 0.050 else 1)' "$scope"
 	[ "$status" -eq 0 ]
 	rmdir "$scope"
 }
+
+# The documented rule (docs/enforcement.md): a discard is counted as a
+# discard, apart from writes (iostat's d/s), and charges no bucket: QEMU's
+# throttling counts reads and writes only.
+@test "discards are counted as discards (equal to diskstats) and charge no bucket" {
+	disk_create disc0 discard=1
+	cg_create /disc
+	write_policy <<-EOF
+	[daemon]
+	metrics = off
+	state-dir = $WORK/state
+	[group disc]
+	match = cgroup:/disc
+	device = /dev/disc0
+	iops-write = 50
+	EOF
+	start_daemon
+	[ "$(cat /sys/block/disc0/queue/discard_max_bytes)" -gt 0 ]
+	read -r w0 d0 < <(awk '$3 == "disc0" { print $8, $15 }' /proc/diskstats)
+	# 64 discards of 1 MiB, each its own request
+	cg_run /disc sh -c 'for i in $(seq 0 63); do blkdiscard -o $((i * 1048576)) -l 1048576 /dev/disc0 || exit 1; done'
+	wait "$CG_PID"
+	sleep 1
+	read -r w1 d1 < <(awk '$3 == "disc0" { print $8, $15 }' /proc/diskstats)
+	"$IORATE" status --json > "$WORK/status.json"
+	bpftool -j map dump name bucket_sets > "$WORK/sets.json"
+	counted=$(jq '.groups[0].members[0].totals.device.discard.ops' "$WORK/status.json")
+	writes=$(jq '.groups[0].members[0].totals.device.write.ops' "$WORK/status.json")
+	echo "diskstats: $((d1 - d0)) discards, $((w1 - w0)) writes; iorate: $counted discards, $writes writes"
+	[ "$((d1 - d0))" -ge 64 ]
+	[ "$counted" -eq "$((d1 - d0))" ]
+	[ "$writes" -eq "$((w1 - w0))" ]
+	# the member's set exists and no write was charged to it (blkdiscard
+	# reads the disk first, looking for a signature: those reads are)
+	jq -e '[.[] | (.formatted // .) | select(.value.active != 0)] | length == 1' "$WORK/sets.json"
+	jq -e '[.[] | (.formatted // .) | select(.value.active != 0) | .value.charged_units[1]] | .[0] == 0' \
+		"$WORK/sets.json"
+}

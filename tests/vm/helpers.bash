@@ -35,6 +35,7 @@ vm_teardown() {
 	done
 	local d
 	for d in "${DISKS[@]}"; do nullb_destroy "$d" || true; done
+	[[ -z ${SCSI_DEBUG:-} ]] || modprobe -r scsi_debug || true
 	rm -rf "$WORK"
 }
 
