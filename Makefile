@@ -101,6 +101,14 @@ test-vm: $(OUTPUT)/iorate
 	@tests/run-tier vm tools/vmtest --kernel 6.1 -- sh -c 'bats $(VM_TESTS_BOTH) && bats -f "$(VM_TESTS_61_FILTER)" $(VM_TESTS_612)'
 	@tests/run-tier vm tools/vmtest --kernel 6.12 -- bats $(VM_TESTS_BOTH) $(VM_TESTS_612)
 
+# The soak (tools/soak; figures in docs/faults.md): 30 minutes of churn,
+# reloads, kill -9 and restarts, writeback and direct load together, in the
+# 6.12 VM; not part of make test. SOAK_SECS=300 for a short one.
+SOAK_SECS ?= 1800
+.PHONY: soak
+soak: $(OUTPUT)/iorate
+	tools/vmtest --kernel $(or $(SOAK_KERNEL),6.12) --timeout $$(($(SOAK_SECS) + 900)) -- tools/soak $(SOAK_SECS)
+
 demo: $(OUTPUT)/iorate
 	tools/vmtest --kernel 6.12 -- tools/demo
 

@@ -53,4 +53,8 @@ void bucket_sets_free(struct bucket_sets *bs, uint32_t idx)
 		return;
 	bs->used[idx / 64] &= ~(1ULL << (idx % 64));
 	bs->nr_used--;
+	/* An operator's `bpftool map dump` (and the soak's count) must see
+	 * only live sets: a freed one keeps its levels but charges nothing. */
+	__atomic_store_n(&bs->base[idx].active, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&bs->base[idx].armed, 0, __ATOMIC_RELAXED);
 }
