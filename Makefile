@@ -117,7 +117,7 @@ demo: $(OUTPUT)/iorate
 # last, on the host (under a minute), bench-tick's table in
 # $(OUTPUT)/bench/tick-cost.txt.
 .PHONY: bench
-bench: $(OUTPUT)/iorate $(OUTPUT)/tick-cost
+bench: $(OUTPUT)/iorate $(OUTPUT)/tick-cost $(OUTPUT)/bpf-floor
 	rm -rf $(OUTPUT)/bench && mkdir -p $(OUTPUT)/bench
 	IORATE_VM_OUTDIR=$(CURDIR)/$(OUTPUT)/bench tools/vmtest --kernel 6.12 --timeout 1800 -- tools/bench/all
 	tools/bench/plot $(OUTPUT)/bench
@@ -144,6 +144,21 @@ $(OUTPUT)/tick-cost: $(OUTPUT)/tools/tick_cost.o $(TICK_COST_OBJS)
 
 bench-tick: $(OUTPUT)/tick-cost
 	$(OUTPUT)/tick-cost
+
+# The pieces of the meter's per-I/O cost (tools/bench/bpf-cost prints them
+# beside the meter's programs): a BPF object and its loader of their own.
+$(OUTPUT)/tools/bpf_floor.bpf.o: tools/bench/bpf_floor.bpf.c $(wildcard include/*.h) vmlinux.h | $(OUTPUT)/tools
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(OUTPUT)/tools/bpf_floor.skel.h: $(OUTPUT)/tools/bpf_floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bpf_floor_bpf > $@
+
+$(OUTPUT)/bpf-floor: tools/bench/bpf_floor.c $(OUTPUT)/tools/bpf_floor.skel.h
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/tools $< $(PKG_LIBS) -o $@
 
 # The seed with two real nested QEMU guests (tools/bench/seed-qemu): 8-10
 # minutes of nested TCG boots, so not part of make bench.
