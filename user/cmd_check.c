@@ -84,6 +84,8 @@ int do_check(int argc, char **argv)
 				      : strerror(-err));
 		goto cleanup;
 	}
+	for (int i = 0; i < pol.nr_notes; i++)
+		fprintf(stderr, "%s\n", pol.notes[i]);
 	/* The daemon refuses a file others can change; say so now, but the
 	 * policy itself is fine (check may run on a copy elsewhere). */
 	if (policy_check_file_mode(path, mode_err, sizeof(mode_err)))

@@ -89,6 +89,8 @@ static int load_policy(const char *path, struct policy *out)
 	err = policy_parse_file(path, out, &errs);
 	for (int i = 0; i < errs.nr; i++)
 		log_error("%s", errs.lines[i]);
+	for (int i = 0; !err && i < out->nr_notes; i++)
+		log_info("%s", out->notes[i]);
 	policy_errors_free(&errs);
 	return err;
 }

@@ -68,11 +68,17 @@ struct policy_parser {
 	int daemon_line;			/* 0: no [daemon] yet */
 	int daemon_keys[DKEY_NR];		/* line each key was set on */
 	int group_keys[GKEY_NR];		/* same, for the current group */
+	char group_key_as[GKEY_NR][40];		/* and its name as written (an alias) */
 	/* errors already reported in the current group, so that its missing
 	 * match or limit is not reported a second time */
 	bool group_bad_line, group_match_err, group_limit_err;
 	int cap_groups;
 	bool too_many_groups;
+	/* one note per alias used in the file (policy.h: notes) */
+	char **notes;
+	int nr_notes;
+	char *noted[32];	/* the aliases already noted */
+	int nr_noted;
 };
 
 const char *policy_limit_name(enum policy_limit_id id)
@@ -108,6 +114,50 @@ static int policy_group_key_lookup(const char *key)
 static int policy_limit_key(enum policy_limit_id id, enum policy_limit_field f)
 {
 	return GKEY_LIMIT0 + (int)id * FIELD_NR + (int)f;
+}
+
+/*
+ * The names operators already have: libvirt's <iotune> elements and QEMU's
+ * legacy -drive options (total_iops_sec, read_bytes_sec_max,
+ * write_iops_sec_max_length, size_iops_sec, group_name) and QEMU's
+ * throttling.* -drive options (throttling.iops-total, throttling.group).
+ * Each is accepted as the canonical key it stands for; a group name means
+ * the drives share one limit, which is this group's share = pooled.
+ */
+static const char *const policy_legacy_limit[POLICY_NR_LIMITS] = {
+	"total_bytes_sec", "read_bytes_sec", "write_bytes_sec",
+	"total_iops_sec", "read_iops_sec", "write_iops_sec",
+};
+static const char *const policy_legacy_suffix[FIELD_NR] = { "", "_max", "_max_length" };
+
+/* The group key an alias stands for, or -1; *pooled when it names a
+ * throttle group. */
+static int policy_group_alias(const char *key, bool *pooled)
+{
+	const char *tail;
+	char name[64];
+
+	*pooled = false;
+	if (!strcmp(key, "group_name") || !strcmp(key, "throttling.group")) {
+		*pooled = true;
+		return GKEY_SHARE;
+	}
+	if (!strcmp(key, "size_iops_sec") || !strcmp(key, "throttling.iops-size"))
+		return GKEY_IOPS_SIZE;
+	tail = !strncmp(key, "throttling.", 11) ? key + 11 : NULL;
+	for (int i = 0; i < POLICY_NR_LIMITS; i++) {
+		for (int f = 0; f < FIELD_NR; f++) {
+			snprintf(name, sizeof(name), "%s%s", policy_legacy_limit[i],
+				 policy_legacy_suffix[f]);
+			if (!strcmp(key, name))
+				return policy_limit_key(i, f);
+			snprintf(name, sizeof(name), "%s%s", policy_limit_names[i],
+				 policy_field_suffix[f]);
+			if (tail && !strcmp(tail, name))
+				return policy_limit_key(i, f);
+		}
+	}
+	return -1;
 }
 
 /* ---- errors ---- */
@@ -172,6 +222,16 @@ static void policy_error(struct policy_parser *ps, int line, const char *key,
 	}
 }
 
+/* Group key k as the file spells it: an error names the key the
+ * operator wrote (total_iops_sec), not its canonical name. */
+static void policy_group_key_written(const struct policy_parser *ps, int k, char *buf, size_t len)
+{
+	if (ps->group_key_as[k][0])
+		snprintf(buf, len, "%s", ps->group_key_as[k]);
+	else
+		policy_group_key_name(k, buf, len);
+}
+
 /* An error about group key k, on the line it was set. */
 static void policy_error_gkey(struct policy_parser *ps, int k, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -183,7 +243,7 @@ static void policy_error_gkey(struct policy_parser *ps, int k, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	policy_group_key_name(k, key, sizeof(key));
+	policy_group_key_written(ps, k, key, sizeof(key));
 	policy_error(ps, ps->group_keys[k], key, "%s", msg);
 }
 
@@ -199,7 +259,7 @@ static void policy_error_pair(struct policy_parser *ps, int k1, int k2, const ch
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	policy_group_key_name(later, key, sizeof(key));
+	policy_group_key_written(ps, later, key, sizeof(key));
 	policy_error(ps, ps->group_keys[later], key, "%s", msg);
 }
 
@@ -494,6 +554,7 @@ static void policy_group_start(struct policy_parser *ps, const char *hdr, const 
 	g->move = true;
 	p->nr_groups++;
 	memset(ps->group_keys, 0, sizeof(ps->group_keys));
+	memset(ps->group_key_as, 0, sizeof(ps->group_key_as));
 	ps->group_bad_line = ps->group_match_err = ps->group_limit_err = false;
 	ps->section = SEC_GROUP;
 }
@@ -878,15 +939,57 @@ static void policy_group_limit(struct policy_parser *ps, struct policy_group *g,
 		l->max = v;
 }
 
-static void policy_group_key_value(struct policy_parser *ps, const char *key,
+static void policy_group_key_value(struct policy_parser *ps, int k, const char *key,
 				   const char *value);
+
+/* "file:line: alias: note: ...", once per alias and file. */
+static void policy_note_alias(struct policy_parser *ps, const char *key, int k, bool pooled)
+{
+	char canonical[64], *text;
+	char **n;
+
+	for (int i = 0; i < ps->nr_noted; i++)
+		if (!strcmp(ps->noted[i], key))
+			return;
+	if (ps->nr_noted < (int)(sizeof(ps->noted) / sizeof(ps->noted[0]))) {
+		ps->noted[ps->nr_noted] = strdup(key);
+		if (ps->noted[ps->nr_noted])
+			ps->nr_noted++;
+	}
+	policy_group_key_name(k, canonical, sizeof(canonical));
+	if (pooled ? asprintf(&text, "%s:%d: %s: note: a QEMU throttle group: the group's members share its limits, as share = pooled",
+			      ps->name, ps->line, key) < 0 :
+		     asprintf(&text, "%s:%d: %s: note: iorate's name is %s",
+			      ps->name, ps->line, key, canonical) < 0) {
+		ps->oom = true;
+		return;
+	}
+	policy_sanitize(text);
+	n = realloc(ps->notes, (ps->nr_notes + 1) * sizeof(*n));
+	if (!n) {
+		free(text);
+		ps->oom = true;
+		return;
+	}
+	ps->notes = n;
+	ps->notes[ps->nr_notes++] = text;
+}
 
 static void policy_group_key(struct policy_parser *ps, const char *key, const char *value)
 {
 	int before = ps->nr_errs;
 	int k = policy_group_key_lookup(key);
+	bool pooled = false;
 
-	policy_group_key_value(ps, key, value);
+	if (k < 0) {
+		k = policy_group_alias(key, &pooled);
+		if (k >= 0)
+			policy_note_alias(ps, key, k, pooled);
+		/* any throttle group's name: the value share = pooled means */
+		if (pooled && *value)
+			value = "pooled";
+	}
+	policy_group_key_value(ps, k, key, value);
 	if (ps->nr_errs == before)
 		return;
 	if (k == GKEY_MATCH)
@@ -895,13 +998,15 @@ static void policy_group_key(struct policy_parser *ps, const char *key, const ch
 		ps->group_limit_err = true;
 }
 
-static void policy_group_key_value(struct policy_parser *ps, const char *key,
+/* k: the group key (an alias already resolved); key: as written, for
+ * the messages. */
+static void policy_group_key_value(struct policy_parser *ps, int k, const char *key,
 				   const char *value)
 {
 	struct policy_group *g = policy_cur_group(ps);
 	const char *why = NULL;
 	uint64_t v;
-	int k = policy_group_key_lookup(key), choice;
+	int choice;
 
 	if (k < 0) {
 		policy_error(ps, ps->line, key, "unknown key in [group %s]", g->name);
@@ -918,6 +1023,8 @@ static void policy_group_key_value(struct policy_parser *ps, const char *key,
 	} else if (!ps->group_keys[k]) {
 		ps->group_keys[k] = ps->line;
 	}
+	if (ps->group_keys[k] == ps->line)
+		snprintf(ps->group_key_as[k], sizeof(ps->group_key_as[k]), "%s", key);
 	if (!*value) {
 		policy_error(ps, ps->line, key, "empty value");
 		return;
@@ -1098,10 +1205,21 @@ int policy_parse_buffer(const char *name, const char *text, size_t len,
 		err = policy_errors_take(&ps, errs);
 	if (!err && ps.nr_errs)
 		err = -EINVAL;
+	if (!err) {
+		out->notes = ps.notes;
+		out->nr_notes = ps.nr_notes;
+		ps.notes = NULL;
+		ps.nr_notes = 0;
+	}
 cleanup:
 	for (int i = 0; i < ps.nr_errs; i++)
 		free(ps.errs[i].text);
 	free(ps.errs);
+	for (int i = 0; i < ps.nr_notes; i++)
+		free(ps.notes[i]);
+	free(ps.notes);
+	for (int i = 0; i < ps.nr_noted; i++)
+		free(ps.noted[i]);
 	free(buf);
 	if (err)
 		policy_free(out);
@@ -1187,6 +1305,9 @@ void policy_free(struct policy *p)
 	for (int i = 0; i < p->nr_groups; i++)
 		policy_group_free(&p->groups[i]);
 	free(p->groups);
+	for (int i = 0; i < p->nr_notes; i++)
+		free(p->notes[i]);
+	free(p->notes);
 	free(p->path);
 	free(p->daemon.metrics);
 	free(p->daemon.socket_path);

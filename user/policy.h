@@ -83,7 +83,13 @@ struct policy_daemon {
 	enum policy_iomax_mode iomax_mode;
 };
 
-struct policy { char *path; struct policy_daemon daemon; struct policy_group *groups; int nr_groups; };
+/* notes: "file:line: key: note: ..." for keys accepted under QEMU's or
+ * libvirt's name (total_iops_sec, throttling.iops-total), once per name:
+ * iorate check prints them, the daemon logs them. */
+struct policy {
+	char *path; struct policy_daemon daemon; struct policy_group *groups; int nr_groups;
+	char **notes; int nr_notes;
+};
 
 struct policy_errors { char **lines; int nr; };	/* each "file:line: key: message" */
 

@@ -149,3 +149,18 @@ assert_error_lines() {
 	[[ $stderr == *"warning:"*"writable by others"* ]]
 	[[ $output == *"OK: 1 group"* ]]
 }
+
+@test "check: QEMU's and libvirt's key names pass, each named once with iorate's key" {
+	run --separate-stderr "$IORATE" check "$FIX/good-qemu-names.conf"
+	[ "$status" -eq 0 ]
+	[[ $output == *"OK: 2 groups (1 each, 1 pooled)"* ]]
+	[[ $stderr == *"good-qemu-names.conf:6: total_iops_sec: note: iorate's name is iops-total"* ]]
+	[[ $stderr == *"good-qemu-names.conf:11: group_name: note: a QEMU throttle group"* ]]
+	[[ $stderr == *"good-qemu-names.conf:16: throttling.iops-write: note: iorate's name is iops-write"* ]]
+	[ "$(grep -c 'note:' <<<"$stderr")" -eq 10 ]
+	# an error names the key as written
+	printf '[group a]\nmatch = cgroup:/a\ntotal_iops_sec = 100\nread_iops_sec = 5\n' > "$BATS_TEST_TMPDIR/p.conf"
+	run --separate-stderr "$IORATE" check "$BATS_TEST_TMPDIR/p.conf"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"p.conf:4: read_iops_sec: iops-total and iops-read cannot be used together"* ]]
+}

@@ -1035,3 +1035,63 @@ TEST(policy_iomax_mode_key)
 	ONE_ERROR("[daemon]\niomax-mode = fast\n",
 		  "t.conf:2: iomax-mode: 'fast': must be auto, follow or steady");
 }
+
+/* issue 17: the names operators already wrote in libvirt's <iotune> and
+ * QEMU's -drive are the same limits; a note names iorate's key once. */
+TEST(policy_qemu_and_libvirt_names_are_the_canonical_keys)
+{
+	const char *text =
+		"[group a]\nmatch = cgroup:/a\n"
+		"total_iops_sec = 300\ntotal_iops_sec_max = 900\ntotal_iops_sec_max_length = 3\n"
+		"read_bytes_sec = 1M\nwrite_bytes_sec_max = 4M\nwrite_bytes_sec = 2M\n"
+		"size_iops_sec = 8K\ngroup_name = tenant-1\n"
+		"[group b]\nmatch = cgroup:/b\n"
+		"throttling.iops-write = 50\nthrottling.iops-write-max = 200\n"
+		"throttling.iops-write-max-length = 2\nthrottling.bps-total = 10M\n"
+		"throttling.iops-size = 4096\nthrottling.group = g\n"
+		"[group c]\nmatch = cgroup:/c\ntotal_iops_sec = 7\n";
+	struct policy_errors e;
+	struct policy p;
+
+	if (!ASSERT_EQ(parse(text, &p, &e), 0)) {
+		dump_errors(&e);
+		return;
+	}
+	ASSERT_EQ(p.groups[0].limits[POLICY_IOPS_TOTAL].avg, 300);
+	ASSERT_EQ(p.groups[0].limits[POLICY_IOPS_TOTAL].max, 900);
+	ASSERT_EQ(p.groups[0].limits[POLICY_IOPS_TOTAL].max_length_s, 3);
+	ASSERT_EQ(p.groups[0].limits[POLICY_BPS_READ].avg, 1 << 20);
+	ASSERT_EQ(p.groups[0].limits[POLICY_BPS_WRITE].avg, 2 << 20);
+	ASSERT_EQ(p.groups[0].limits[POLICY_BPS_WRITE].max, 4 << 20);
+	ASSERT_EQ(p.groups[0].iops_size, 8192);
+	ASSERT_EQ(p.groups[0].share, POLICY_SHARE_POOLED);
+	ASSERT_EQ(p.groups[1].limits[POLICY_IOPS_WRITE].avg, 50);
+	ASSERT_EQ(p.groups[1].limits[POLICY_IOPS_WRITE].max, 200);
+	ASSERT_EQ(p.groups[1].limits[POLICY_IOPS_WRITE].max_length_s, 2);
+	ASSERT_EQ(p.groups[1].limits[POLICY_BPS_TOTAL].avg, 10 << 20);
+	ASSERT_EQ(p.groups[1].iops_size, 4096);
+	ASSERT_EQ(p.groups[1].share, POLICY_SHARE_POOLED);
+	ASSERT_EQ(p.groups[2].share, POLICY_SHARE_EACH);
+	/* one note per name: total_iops_sec again in [group c] adds none */
+	ASSERT_EQ(p.nr_notes, 14);
+	ASSERT_TRUE(!strcmp(p.notes[0], "t.conf:3: total_iops_sec: note: iorate's name is iops-total"));
+	ASSERT_TRUE(strstr(p.notes[8], "throttling.iops-write: note: iorate's name is iops-write") != NULL);
+	policy_free(&p);
+	policy_errors_free(&e);
+}
+
+/* An error names the key as the operator wrote it; an alias and its
+ * canonical key in one group are one key set twice. */
+TEST(policy_alias_errors_name_the_key_as_written)
+{
+	ASSERT_TRUE(one_error("[group a]\nmatch = cgroup:/a\ntotal_iops_sec = 100\nwrite_iops_sec = 5\n",
+			      "t.conf:4: write_iops_sec: iops-total and iops-write cannot be used together", __LINE__));
+	ASSERT_TRUE(one_error("[group a]\nmatch = cgroup:/a\niops-total = 100\ntotal_iops_sec = 5\n",
+			      "t.conf:4: total_iops_sec: repeated key (first set at line 3)", __LINE__));
+	ASSERT_TRUE(one_error("[group a]\nmatch = cgroup:/a\nthrottling.iops-total = 100\nthrottling.iops-total-max = 50\n",
+			      "t.conf:4: throttling.iops-total-max: iops-total-max (50) cannot be lower", __LINE__));
+	ASSERT_TRUE(one_error("[group a]\nmatch = cgroup:/a\niops-total = 1\nthrottling.iops-totals = 5\n",
+			      "t.conf:4: throttling.iops-totals: unknown key in [group a]", __LINE__));
+	ASSERT_TRUE(one_error("[group a]\nmatch = cgroup:/a\niops-total = 1\nshare = each\ngroup_name = x\n",
+			      "t.conf:5: group_name: repeated key (first set at line 4)", __LINE__));
+}
