@@ -2,19 +2,24 @@
 /* iorate check FILE: validate a policy file the way the daemon will. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "disk.h"
+#include "iorate.h"
 #include "policy.h"
 #include "units.h"
 
 static void check_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: iorate check [--help] FILE\n"
+		"Usage: iorate check [--verbose] [--help] FILE\n"
 		"\n"
 		"Validate the policy FILE as a whole, print every error as\n"
 		"FILE:LINE: KEY: MESSAGE on stderr (exit 1), or a one-line summary (exit 0).\n"
+		"--verbose: then each device line as this host resolves it now: the\n"
+		"node io.max is written on, what is counted, the disks beneath.\n"
 		"\n"
 		"Grammar (docs/policy.md has it all):\n"
 		"  # or ; starts a comment (at line start, or after a blank)\n"
@@ -41,20 +46,65 @@ static void check_usage(FILE *f)
 		"  kind; -max needs its base limit; values at most 1e15.\n");
 }
 
+/* One device line as the daemon would resolve it on this host now. */
+static void check_print_device(const struct policy_group *g, const struct policy_device *pd)
+{
+	char name[64], leaf[64], beneath[256] = "";
+	uint32_t dev, leaves[8];
+	size_t used = 0;
+	int n;
+
+	printf("  [group %s] device = %s: ", g->name, pd->spec);
+	if (pd->any) {
+		printf("every disk that completes requests (a dm/md volume's I/O is held at the disks beneath it)\n");
+		return;
+	}
+	n = disk_resolve(pd->spec, &dev);
+	if (n == -ENOTBLK) {
+		printf("not a block device\n");
+		return;
+	}
+	if (n) {
+		printf("not on this host now (the daemon resolves it again at every rescan)\n");
+		return;
+	}
+	disk_name(dev, name, sizeof(name));
+	n = disk_leaves(dev, leaves, 8);
+	for (int i = 0; i < n; i++) {
+		disk_name(leaves[i], leaf, sizeof(leaf));
+		used += snprintf(beneath + used, sizeof(beneath) - used, "%s%s", i ? ", " : "", leaf);
+		if (used >= sizeof(beneath))
+			break;
+	}
+	if (disk_bio_based(dev))
+		printf("%s (%u:%u), a volume: io.max on %u:%u, its bios counted; on %s\n", name,
+		       iorate_dev_major(dev), iorate_dev_minor(dev), iorate_dev_major(dev),
+		       iorate_dev_minor(dev), n > 0 ? beneath : "?");
+	else
+		printf("%s (%u:%u): io.max on %u:%u, its requests counted\n", name,
+		       iorate_dev_major(dev), iorate_dev_minor(dev), iorate_dev_major(dev),
+		       iorate_dev_minor(dev));
+}
+
 int do_check(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct policy_errors errs = { 0 };
 	struct policy pol = { 0 };
 	char tick[32], mode_err[512];
 	int opt, err, pooled = 0, ret = 1;
+	bool verbose = false;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hv", options, NULL)) != -1) {
 		switch (opt) {
+		case 'v':
+			verbose = true;
+			break;
 		case 'h':
 			check_usage(stdout);
 			return 0;
@@ -97,6 +147,9 @@ int do_check(int argc, char **argv)
 	       path, pol.nr_groups, pol.nr_groups == 1 ? "" : "s", pol.nr_groups - pooled,
 	       pooled, units_format_duration(pol.daemon.tick_ns, tick, sizeof(tick)),
 	       pol.daemon.accounting == IORATE_LEVEL_BIO ? "bio" : "device");
+	for (int g = 0; verbose && g < pol.nr_groups; g++)
+		for (int i = 0; i < pol.groups[g].nr_devices; i++)
+			check_print_device(&pol.groups[g], &pol.groups[g].devices[i]);
 	ret = 0;
 cleanup:
 	policy_free(&pol);

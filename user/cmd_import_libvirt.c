@@ -22,7 +22,6 @@
 #include "policy.h"
 
 #define IMPORT_MAX_XML		(16 << 20)	/* a domain is a few KiB; refuse a runaway */
-#define IMPORT_MAX_DEPTH	8		/* dm on md on partitions... */
 
 static void import_usage(FILE *f)
 {
@@ -43,55 +42,29 @@ static void import_usage(FILE *f)
 
 /* ---- host disks ---- */
 
-/* The physical disks under MAJ:MIN: a partition's disk, a dm/md device's
- * slaves (recursively), or the disk itself. */
-static int import_leaves(unsigned int ma, unsigned int mi, struct lv_mapping *m, int depth)
+/* The physical disks under MAJ:MIN (disk_leaves), with their names. */
+static int import_leaves(unsigned int ma, unsigned int mi, struct lv_mapping *m)
 {
-	char path[PATH_MAX], real[PATH_MAX], sub[PATH_MAX + 64];
-	struct dirent *de;
-	uint32_t whole;
-	int found = 0;
-	DIR *dir;
+	uint32_t leaves[LV_MAX_HOSTDISKS];
+	char name[64];
+	int n = disk_leaves(iorate_mkdev(ma, mi), leaves, LV_MAX_HOSTDISKS);
 
-	if (depth > IMPORT_MAX_DEPTH)
-		return -ELOOP;
-	snprintf(path, sizeof(path), "%u:%u", ma, mi);
-	if (disk_resolve(path, &whole))
-		return -ENODEV;
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", iorate_dev_major(whole),
-		 iorate_dev_minor(whole));
-	if (!realpath(path, real))
-		return -ENODEV;
-	snprintf(sub, sizeof(sub), "%s/slaves", real);
-	dir = opendir(sub);
-	while (dir && (de = readdir(dir))) {
-		char devfile[sizeof(sub) + 300];
-		unsigned int sma, smi;
-		FILE *f;
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		bool have = false;
 
-		if (de->d_name[0] == '.')
+		for (int j = 0; j < m->nr; j++)
+			have |= m->disks[j].dev == leaves[i];
+		if (have)
 			continue;
-		snprintf(devfile, sizeof(devfile), "%s/%s/dev", sub, de->d_name);
-		f = fopen(devfile, "re");
-		if (!f)
-			continue;
-		if (fscanf(f, "%u:%u", &sma, &smi) == 2 && !import_leaves(sma, smi, m, depth + 1))
-			found++;
-		fclose(f);
+		if (m->nr == LV_MAX_HOSTDISKS)
+			return -E2BIG;
+		m->disks[m->nr].dev = leaves[i];
+		disk_name(leaves[i], name, sizeof(name));
+		snprintf(m->disks[m->nr].name, sizeof(m->disks[m->nr].name), "/dev/%.58s", name);
+		m->nr++;
 	}
-	if (dir)
-		closedir(dir);
-	if (found)
-		return 0;
-	for (int i = 0; i < m->nr; i++)
-		if (m->disks[i].dev == whole)
-			return 0;
-	if (m->nr == LV_MAX_HOSTDISKS)
-		return -E2BIG;
-	m->disks[m->nr].dev = whole;
-	disk_name(whole, path, sizeof(path));
-	snprintf(m->disks[m->nr].name, sizeof(m->disks[m->nr].name), "/dev/%.58s", path);
-	m->nr++;
 	return 0;
 }
 
@@ -170,7 +143,7 @@ static int import_resolve(void *ctx, const struct lv_disk *d, struct lv_mapping 
 				 major(dev), minor(dev));
 		}
 	}
-	err = import_leaves(major(dev), minor(dev), m, 0);
+	err = import_leaves(major(dev), minor(dev), m);
 	if (err || !m->nr) {
 		snprintf(why, whylen, "%s: device %u:%u: no disk found in /sys/dev/block", d->source,
 			 major(dev), minor(dev));

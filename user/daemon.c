@@ -202,11 +202,19 @@ static struct ctl_binding *binding_get(struct daemon *d, int group, uint32_t dev
 	return &b->ctl;
 }
 
-/* Does the group's device list (resolved at the last scan) cover this disk? */
-static bool group_covers(const struct group_members *gm, uint32_t dev)
+int daemon_level_of(struct daemon *d, uint32_t dev)
+{
+	return disk_kinds_bio_based(&d->disk_kinds, dev) ? IORATE_LEVEL_BIO :
+							   d->policy.daemon.accounting;
+}
+
+/* Does the group's device list (resolved at the last scan) cover this
+ * disk? `*` covers the disks that complete requests, not the dm/md
+ * volumes stacked on them: their I/O is held on the disks beneath. */
+static bool group_covers(struct daemon *d, const struct group_members *gm, uint32_t dev)
 {
 	if (gm->any_dev)
-		return true;
+		return !disk_kinds_bio_based(&d->disk_kinds, dev);
 	for (int i = 0; i < gm->nr_devs; i++)
 		if (gm->devs[i] == dev)
 			return true;
@@ -234,6 +242,7 @@ static void scan_members(struct daemon *d)
 		free(fresh);
 		return;
 	}
+	memset(&d->disk_kinds, 0, sizeof(d->disk_kinds));
 	for (int g = 0; g < d->policy.nr_groups; g++)
 		resolve_devices(&d->policy.groups[g], &fresh[g]);
 	daemon_procs_add_members(d, fresh);
@@ -288,8 +297,6 @@ static void prune_bindings(struct daemon *d)
 /* Feed each member's I/O of this tick to the bindings of its groups. */
 static void feed(struct daemon *d, double dt_s)
 {
-	int level = d->policy.daemon.accounting;
-
 	for (int i = 0; i < d->nr_bindings; i++) {
 		struct ctl_binding *b = &d->bindings[i].ctl;
 
@@ -309,10 +316,11 @@ static void feed(struct daemon *d, double dt_s)
 			struct ctl_binding *b;
 			struct ctl_slot *slot;
 
-			if (m < 0 || !group_covers(&d->members[g], cur->key.dev))
+			if (m < 0 || !group_covers(d, &d->members[g], cur->key.dev))
 				continue;
 			if (!rates_done) {
-				usage_rates(prev ? &prev->usage : NULL, &cur->usage, level, dt_s, &at_level);
+				usage_rates(prev ? &prev->usage : NULL, &cur->usage,
+					    daemon_level_of(d, cur->key.dev), dt_s, &at_level);
 				usage_rates(prev ? &prev->usage : NULL, &cur->usage, IORATE_LEVEL_BIO,
 					    dt_s, &at_bio);
 				rates_done = true;

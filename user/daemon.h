@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "bucket_sets.h"
 #include "controller.h"
+#include "disk.h"
 #include "iomax.h"
 #include "members.h"
 #include "meter.h"
@@ -95,6 +96,7 @@ struct daemon {
 	int carryover_quirk;
 	bool steady;
 	const char *steady_why;
+	struct disk_kinds disk_kinds;	/* which disks are bio-based (disk.h) */
 };
 
 int daemon_init(struct daemon *d, const char *policy_path);
@@ -106,6 +108,9 @@ int daemon_events_fd(struct daemon *d);
 int daemon_handle_events(struct daemon *d);
 /* Parse and swap in the policy file again; on error keep the running one. */
 int daemon_reload(struct daemon *d);
+/* The level a binding on dev counts at: the policy's accounting, or the
+ * bio level on a bio-based device (dm, md), which completes no request. */
+int daemon_level_of(struct daemon *d, uint32_t dev);
 /* Put back every io.max line iorate changed. */
 void daemon_restore_all(struct daemon *d);
 

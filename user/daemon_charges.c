@@ -163,8 +163,6 @@ void daemon_charges_sync(struct daemon *d)
 {
 	struct charge_list fresh = {};
 	uint64_t sig = signature(d);
-	uint32_t level = d->policy.daemon.accounting;
-
 	if (!d->set_binding || (sig == d->charges_signature && d->charges))
 		return;
 	for (uint32_t i = 0; i < d->sets.cap; i++)
@@ -187,7 +185,8 @@ void daemon_charges_sync(struct daemon *d)
 			slot = ctl_binding_slot((struct ctl_binding *)b,
 						gm->members[gm->owners[o].member].id, false);
 			n = slot ? ctl_slot_sets(b, slot, sets) : 0;
-			if (n && push(&fresh, gm->owners[o].id, b->dev, level, sets, n))
+			if (n && push(&fresh, gm->owners[o].id, b->dev, daemon_level_of(d, b->dev),
+				      sets, n))
 				goto cleanup;
 		}
 	}

@@ -100,7 +100,7 @@ static void daemon_status_fill_usage(struct daemon *d, const struct daemon_statu
 				     const struct group_members *gm, int m,
 				     struct status_member *out)
 {
-	int level = d->policy.daemon.accounting;
+	int level = daemon_level_of(d, out->dev);
 	uint64_t done[2] = { 0 }, latency_ns[2] = { 0 };
 	double window_s = 0;
 

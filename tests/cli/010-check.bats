@@ -164,3 +164,13 @@ assert_error_lines() {
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"p.conf:4: read_iops_sec: iops-total and iops-read cannot be used together"* ]]
 }
+
+@test "check --verbose: each device line as this host resolves it" {
+	printf '[group a]\nmatch = cgroup:/a\ndevice = /dev/null\ndevice = /dev/iorate-none\niops-total = 5\n[group b]\nmatch = cgroup:/b\niops-total = 3\n' > "$BATS_TEST_TMPDIR/p.conf"
+	run --separate-stderr "$IORATE" check --verbose "$BATS_TEST_TMPDIR/p.conf"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	[ "${lines[1]}" = "  [group a] device = /dev/null: not a block device" ]
+	[[ ${lines[2]} == "  [group a] device = /dev/iorate-none: not on this host now"* ]]
+	[[ ${lines[3]} == "  [group b] device = *: every disk that completes requests"* ]]
+}

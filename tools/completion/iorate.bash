@@ -31,7 +31,7 @@ _iorate()
 		;;
 	check)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '--help' -- "$cur"))
+			COMPREPLY=($(compgen -W '--verbose --help' -- "$cur"))
 		else
 			_filedir conf
 		fi
