@@ -108,7 +108,8 @@ fio_file() {
 	iops-write = 100
 	[group data-drive]
 	match = cgroup:/vm2
-	device = /dev/vgs1/b
+	# the same volume by its device-mapper name
+	device = /dev/mapper/vgs1-b
 	iops-write = 250
 	EOF
 	start_daemon
