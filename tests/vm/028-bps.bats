@@ -8,14 +8,15 @@ load helpers
 setup() { vm_setup; }
 teardown() { vm_teardown; }
 
-# bps_case NAME LIMIT-LINES... : a group on disk NAME with those limits
+# bps_policy NAME LIMIT-LINES...: a group on disk NAME with those limits
 bps_policy() {
 	local name=$1; shift
-	{
+	# not a pipe into write_policy: it sets POLICY, a subshell would not
+	write_policy < <(
 		printf '[daemon]\nmetrics = off\nstate-dir = %s\n' "$WORK/state"
 		printf '[group %s]\nmatch = cgroup:/%s\ndevice = /dev/%s\n' "$name" "$name" "$name"
 		printf '%s\n' "$@"
-	} | write_policy
+	)
 }
 
 # run_bps NAME COL LIMIT_KIB FIO-ARGS...: 64 KiB I/O held at LIMIT_KIB in column COL
