@@ -97,15 +97,19 @@ bool disk_bio_based(uint32_t dev)
 
 bool disk_kinds_bio_based(struct disk_kinds *k, uint32_t dev)
 {
-	int i;
+	/* Fibonacci hashing: major and minor both spread over the slots */
+	uint32_t i = (uint32_t)(dev * 2654435761u) % DISK_KIND_SLOTS;
 
-	for (i = 0; i < k->nr; i++)
+	if (!dev)
+		return false;
+	for (; k->dev[i]; i = (i + 1) % DISK_KIND_SLOTS)
 		if (k->dev[i] == dev)
 			return k->bio_based[i];
-	/* full: the oldest goes (more disks than this is a rescan away) */
-	i = k->nr < DISK_KIND_CACHE ? k->nr++ : (k->next++ % DISK_KIND_CACHE);
+	if (k->nr >= DISK_KIND_SLOTS / 2)
+		return disk_bio_based(dev);
 	k->dev[i] = dev;
 	k->bio_based[i] = disk_bio_based(dev);
+	k->nr++;
 	return k->bio_based[i];
 }
 

@@ -30,12 +30,15 @@ int disk_leaves(uint32_t dev, uint32_t *leaves, int cap);
 bool disk_bio_based(uint32_t dev);
 
 /* disk_bio_based() remembered per device, emptied at each rescan (a disk
- * may come and go): the tick asks for every usage entry. */
-#define DISK_KIND_CACHE 64
+ * may come and go): the tick asks for every usage entry, so a lookup is
+ * one probe of an open-addressed table, not a stat. Sized for a host's
+ * disks and volumes (thousands of LVs); past half full it answers from
+ * sysfs without remembering. */
+#define DISK_KIND_SLOTS 8192
 struct disk_kinds {
-	uint32_t dev[DISK_KIND_CACHE];
-	bool bio_based[DISK_KIND_CACHE];
-	int nr, next;
+	uint32_t dev[DISK_KIND_SLOTS];		/* 0: empty (no disk has 0:0) */
+	bool bio_based[DISK_KIND_SLOTS];
+	int nr;
 };
 bool disk_kinds_bio_based(struct disk_kinds *k, uint32_t dev);
 
