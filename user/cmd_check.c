@@ -8,6 +8,8 @@
 #include "commands.h"
 #include "disk.h"
 #include "iorate.h"
+#include "libvirt_host.h"
+#include "libvirt_live.h"
 #include "policy.h"
 #include "units.h"
 
@@ -32,6 +34,7 @@ static void check_usage(FILE *f)
 		"    state-dir = /run/iorate\n"
 		"    move-to = /iorate.slice\n"
 		"    iomax-mode = auto            auto | follow | steady\n"
+		"    libvirt-dir = /run/libvirt/qemu   libvirt's status files (limits = libvirt)\n"
 		"  [group NAME]                   NAME: letters, digits, _ . -\n"
 		"    match = cgroup:/machine.slice/*web*.scope   repeatable, at least one;\n"
 		"            vm:GLOB | pid:N | exe:/ABS/GLOB     '*' stops at '/', '**' does not\n"
@@ -42,8 +45,61 @@ static void check_usage(FILE *f)
 		"    LIMIT-max = N                 burst rate (>= LIMIT)\n"
 		"    LIMIT-max-length = 60s        burst length, whole seconds (s, m)\n"
 		"    iops-size = 16K               larger I/Os count as several operations\n"
+		"    limits = policy | libvirt     libvirt: each running domain vm: matches gets\n"
+		"                                  its drives' <iotune>, a group per host disk\n"
 		"  QEMU's rules apply: a total limit excludes read/write limits of the same\n"
 		"  kind; -max needs its base limit; values at most 1e15.\n");
+}
+
+/* limits = libvirt: the groups the daemon would hold now, from the
+ * running domains' status files, with their limits. */
+static int check_expand_libvirt(struct policy *pol)
+{
+	struct libvirt_live_report rep;
+	int nr_static = 0, err;
+
+	for (int g = 0; g < pol->nr_groups; g++) {
+		const struct policy_group *t = &pol->groups[g];
+
+		if (!t->from_libvirt) {
+			nr_static++;
+			continue;
+		}
+		printf("  [group %s] limits = libvirt: the running domains that", t->name);
+		for (int i = 0; i < t->nr_matches; i++)
+			printf("%s vm:%s", i ? " or" : "", t->matches[i].pattern);
+		printf(" matches, from %s\n", pol->daemon.libvirt_dir);
+	}
+	/* the daemon's own expansion: warnings on stderr as it logs them */
+	err = libvirt_live_expand(pol, pol->daemon.libvirt_dir, lv_host_resolve, NULL, &rep);
+	if (err) {
+		fprintf(stderr, "iorate check: %s\n", strerror(-err));
+		return err;
+	}
+	printf("  libvirt: %d status file%s, %d domain%s matched, %d group%s\n", rep.files,
+	       rep.files == 1 ? "" : "s", rep.domains, rep.domains == 1 ? "" : "s", rep.groups,
+	       rep.groups == 1 ? "" : "s");
+	for (int g = nr_static; g < pol->nr_groups; g++) {
+		const struct policy_group *n = &pol->groups[g];
+		char buf[32];
+
+		printf("  [group %s] match = vm:%s:", n->name, n->matches[0].pattern);
+		for (int i = 0; i < POLICY_NR_LIMITS; i++) {
+			const struct policy_limit *l = &n->limits[i];
+
+			if (!l->avg)
+				continue;
+			if (i < POLICY_IOPS_TOTAL)
+				printf(" %s = %s", policy_limit_name(i),
+				       units_format_size(l->avg, buf, sizeof(buf)));
+			else
+				printf(" %s = %llu", policy_limit_name(i), (unsigned long long)l->avg);
+			if (l->max)
+				printf(" (max %llu for %us)", (unsigned long long)l->max, l->max_length_s);
+		}
+		printf("\n");
+	}
+	return 0;
 }
 
 /* One device line as the daemon would resolve it on this host now. */
@@ -147,6 +203,8 @@ int do_check(int argc, char **argv)
 	       path, pol.nr_groups, pol.nr_groups == 1 ? "" : "s", pol.nr_groups - pooled,
 	       pooled, units_format_duration(pol.daemon.tick_ns, tick, sizeof(tick)),
 	       pol.daemon.accounting == IORATE_LEVEL_BIO ? "bio" : "device");
+	if (verbose && libvirt_live_wanted(&pol) && check_expand_libvirt(&pol))
+		goto cleanup;
 	for (int g = 0; verbose && g < pol.nr_groups; g++)
 		for (int i = 0; i < pol.groups[g].nr_devices; i++)
 			check_print_device(&pol.groups[g], &pol.groups[g].devices[i]);

@@ -28,8 +28,9 @@
 /* /metrics is rendered at most this often: a scrape every few seconds
  * needs no fresher text, and the tick stays light. */
 #define RUN_METRICS_EVERY_NS	1000000000ULL
-/* poll set: signalfd, timerfd, BPF events, then the control socket's */
-#define RUN_NR_FIXED_FDS	3
+/* poll set: signalfd, timerfd, BPF events, libvirt's status files, then
+ * the control socket's */
+#define RUN_NR_FIXED_FDS	4
 
 /* The loop's state beside the daemon's: its timer, the rate window and
  * the two exporters (control socket, /metrics). */
@@ -350,6 +351,7 @@ int do_run(int argc, char **argv)
 		struct pollfd fds[RUN_NR_FIXED_FDS + CTLSOCK_NR_POLLFDS] = {
 			{ .fd = sfd, .events = POLLIN }, { .fd = r.tfd, .events = POLLIN },
 			{ .fd = daemon_events_fd(&r.d), .events = POLLIN },
+			{ .fd = daemon_libvirt_fd(&r.d), .events = POLLIN },
 		};
 		int nsock = ctlsock_pollfds(&r.sock, fds + RUN_NR_FIXED_FDS);
 
@@ -375,6 +377,10 @@ int do_run(int argc, char **argv)
 		/* a new VM's cgroup gets its limits now, not at the next tick */
 		if (running && (fds[2].revents & POLLIN))
 			daemon_handle_events(&r.d);
+		/* a domain's limits changed (virsh blkdeviotune), it started
+		 * or it stopped: in force at the next tick */
+		if (running && (fds[3].revents & POLLIN))
+			daemon_handle_libvirt(&r.d);
 		if (running && (fds[1].revents & POLLIN)) {
 			uint64_t expirations;
 

@@ -14,6 +14,8 @@
 #include "daemon_procs.h"
 #include "disk.h"
 #include "kquirks.h"
+#include "libvirt_host.h"
+#include "libvirt_live.h"
 #include "log.h"
 
 /* The safety-net rescan of the cgroup tree: cgroup events keep the
@@ -67,6 +69,8 @@ static void log_iomax_mode(const struct daemon *d)
 
 static void scan_members(struct daemon *d);
 static void forget_gone_cgroups(struct daemon *d);
+static int reload(struct daemon *d, const char *why);
+static void log_libvirt(const struct daemon *d);
 
 static uint64_t now_ns(void)
 {
@@ -76,7 +80,50 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static int load_policy(const char *path, struct policy *out)
+/*
+ * limits = libvirt: watch libvirt-dir first, then read it, so that a
+ * rewrite between the two is not lost; then the templates give way to the
+ * running domains' groups. Without such a group, no watch.
+ */
+static int expand_libvirt(struct daemon *d, struct policy *p)
+{
+	struct libvirt_live_report rep;
+	const char *dir = p->daemon.libvirt_dir;
+	int err;
+
+	d->libvirt_templates = libvirt_live_wanted(p);
+	if (!d->libvirt_templates) {
+		libvirt_live_close(&d->libvirt);
+		return 0;
+	}
+	err = libvirt_live_watch(&d->libvirt, dir);
+	if (err && !d->libvirt.missing_said) {
+		log_warn("libvirt-dir %s: %s; limits = libvirt finds no domain until it exists (%s)",
+			 dir, strerror(-err),
+			 err == -ENOENT ? "is libvirtd running?" : "looked for again every 10 s");
+		d->libvirt.missing_said = true;
+	}
+	err = libvirt_live_expand(p, dir, lv_host_resolve, NULL, &rep);
+	if (!err)
+		d->libvirt_found = rep;
+	return err;
+}
+
+/* What limits = libvirt found, once the groups are in force. */
+static void log_libvirt(const struct daemon *d)
+{
+	const struct libvirt_live_report *rep = &d->libvirt_found;
+
+	if (!d->libvirt_templates)
+		return;
+	log_info("libvirt %s: %d status file%s, %d domain%s matched, %d group%s%s",
+		 d->policy.daemon.libvirt_dir, rep->files, rep->files == 1 ? "" : "s",
+		 rep->domains, rep->domains == 1 ? "" : "s", rep->groups,
+		 rep->groups == 1 ? "" : "s",
+		 rep->unmapped ? " (some drives could not be placed on a disk: see above)" : "");
+}
+
+static int load_policy(struct daemon *d, const char *path, struct policy *out)
 {
 	struct policy_errors errs = {};
 	char why[512];
@@ -92,6 +139,8 @@ static int load_policy(const char *path, struct policy *out)
 	for (int i = 0; !err && i < out->nr_notes; i++)
 		log_info("%s", out->notes[i]);
 	policy_errors_free(&errs);
+	if (!err)
+		err = expand_libvirt(d, out);
 	return err;
 }
 
@@ -103,12 +152,14 @@ int daemon_init(struct daemon *d, const char *policy_path)
 	memset(d, 0, sizeof(*d));
 	usage_table_init(&d->prev);
 	usage_table_init(&d->cur);
+	libvirt_live_init(&d->libvirt);
 	d->policy_path = strdup(policy_path);
 	if (!d->policy_path)
 		return -ENOMEM;
-	err = load_policy(policy_path, &d->policy);
+	err = load_policy(d, policy_path, &d->policy);
 	if (err)
 		return err;
+	log_libvirt(d);
 	err = cgroupfs_find_io_root(d->cgroot, sizeof(d->cgroot), &is_v2);
 	if (err || !is_v2) {
 		log_error("no cgroup v2 hierarchy with the io controller: io.max is cgroup v2 only%s",
@@ -176,6 +227,8 @@ void daemon_fini(struct daemon *d)
 	usage_table_free(&d->cur);
 	state_close(&d->state);
 	policy_free(&d->policy);
+	if (d->policy_path)	/* else daemon_init never ran */
+		libvirt_live_close(&d->libvirt);
 	free(d->policy_path);
 	memset(d, 0, sizeof(*d));
 }
@@ -463,7 +516,8 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 			    d->steady ? DAEMON_STEADY_HYSTERESIS : DAEMON_HYSTERESIS))
 			write = true;
 	}
-	if (!write || (e->written_ns && !(d->tightening && only_lower(&e->current, &target)) &&
+	if (!write || (e->written_ns &&
+		       !((d->tightening || d->reloaded) && only_lower(&e->current, &target)) &&
 		       now_ns() - e->written_ns <
 		       (d->steady ? DAEMON_STEADY_MIN_WRITE_NS : DAEMON_MIN_WRITE_NS)))
 		return e;
@@ -815,6 +869,10 @@ int daemon_tick(struct daemon *d)
 	daemon_handle_events(d);
 	daemon_procs_tick(d);
 	if (!d->last_scan_ns || now_ns() - d->last_scan_ns >= DAEMON_SCAN_NS) {
+		/* libvirt-dir made since the last look: read it now */
+		if (d->libvirt_templates && libvirt_live_fd(&d->libvirt) < 0 &&
+		    !libvirt_live_watch(&d->libvirt, d->policy.daemon.libvirt_dir))
+			return reload(d, "libvirt-dir appeared");
 		daemon_procs_scan(d);
 		scan_members(d);
 	}
@@ -829,6 +887,12 @@ int daemon_tick(struct daemon *d)
 	for (int i = 0; i < d->nr_bindings; i++)
 		ctl_binding_tick(&d->bindings[i].ctl, dt_s);
 	apply(d);
+	d->reloaded = false;
+	if (d->libvirt_seen_ns) {
+		log_info("libvirt: the domains' limits in io.max %.1f ms after their status file changed",
+			 (now_ns() - d->libvirt_seen_ns) / 1e6);
+		d->libvirt_seen_ns = 0;
+	}
 	tmp = d->prev;
 	d->prev = d->cur;
 	d->cur = tmp;
@@ -838,15 +902,48 @@ int daemon_tick(struct daemon *d)
 
 int daemon_reload(struct daemon *d)
 {
+	return reload(d, NULL);
+}
+
+int daemon_libvirt_fd(struct daemon *d)
+{
+	return libvirt_live_fd(&d->libvirt);
+}
+
+int daemon_handle_libvirt(struct daemon *d)
+{
+	uint64_t seen_ns = now_ns();
+	int err;
+
+	if (!libvirt_live_changed(&d->libvirt))
+		return 0;
+	err = reload(d, "a libvirt status file changed");
+	if (!err && d->reloaded)
+		d->libvirt_seen_ns = seen_ns;
+	return err;
+}
+
+/* why: NULL for the operator's reload, else what made the daemon reload */
+static int reload(struct daemon *d, const char *why)
+{
 	struct policy fresh = {};
 	struct group_members *members;
 	int err, j = 0, *new_index;
 
-	err = load_policy(d->policy_path, &fresh);
+	err = load_policy(d, d->policy_path, &fresh);
 	if (err) {
-		log_error("reload of %s rejected; the running policy stays", d->policy_path);
+		log_error("reload of %s%s%s rejected; the running policy stays", d->policy_path,
+			  why ? " after " : "", why ? why : "");
 		policy_free(&fresh);
 		return err;
+	}
+	/* libvirt rewrites a status file at every job and state change, most
+	 * of which change no limit: nothing to swap then (the [daemon] part
+	 * is the operator's, applied by the operator's reload) */
+	if (why && policy_groups_equal(&fresh, &d->policy)) {
+		log_debug("%s: the groups are unchanged", why);
+		policy_free(&fresh);
+		return 0;
 	}
 	members = calloc(fresh.nr_groups + 1, sizeof(*members));
 	new_index = calloc(d->policy.nr_groups + 1, sizeof(*new_index));
@@ -899,7 +996,12 @@ int daemon_reload(struct daemon *d)
 	}
 	scan_members(d);
 	daemon_procs_start(d);
-	log_info("reloaded %s: %d group(s)", d->policy_path, d->policy.nr_groups);
+	/* a lowered limit (virsh blkdeviotune) is written at the next tick,
+	 * past the write gate, as a filled bucket is */
+	d->reloaded = true;
+	log_libvirt(d);
+	log_info("reloaded %s%s%s: %d group(s)", d->policy_path, why ? " after " : "",
+		 why ? why : "", d->policy.nr_groups);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "controller.h"
 #include "disk.h"
 #include "iomax.h"
+#include "libvirt_live.h"
 #include "members.h"
 #include "meter.h"
 #include "policy.h"
@@ -85,6 +86,7 @@ struct daemon {
 	/* bucket-full event (BPF timestamp) to io.max written */
 	uint64_t tighten_last_ns, tighten_max_ns;
 	bool tightening;		/* apply() for a filled bucket */
+	bool reloaded;			/* the first apply() after a reload */
 	struct daemon_proc *procs;
 	int nr_procs;
 	char **pending_rmdir;		/* cgroups iorate made, to remove once empty */
@@ -97,6 +99,12 @@ struct daemon {
 	bool steady;
 	const char *steady_why;
 	struct disk_kinds disk_kinds;	/* which disks are bio-based (disk.h) */
+	/* the original template groups (limits = libvirt) are gone from
+	 * policy once expanded: whether there were any, for the watch */
+	bool libvirt_templates;
+	struct libvirt_live libvirt;	/* the watch on libvirt-dir */
+	struct libvirt_live_report libvirt_found;	/* its last expansion */
+	uint64_t libvirt_seen_ns;	/* a change read, not yet in io.max */
 };
 
 int daemon_init(struct daemon *d, const char *policy_path);
@@ -108,6 +116,11 @@ int daemon_events_fd(struct daemon *d);
 int daemon_handle_events(struct daemon *d);
 /* Parse and swap in the policy file again; on error keep the running one. */
 int daemon_reload(struct daemon *d);
+/* limits = libvirt: the watch on libvirt's status files (-1: none), and
+ * its handler: a changed file reloads (the domain's limits in force at the
+ * next tick). */
+int daemon_libvirt_fd(struct daemon *d);
+int daemon_handle_libvirt(struct daemon *d);
 /* The level a binding on dev counts at: the policy's accounting, or the
  * bio level on a bio-based device (dm, md), which completes no request. */
 int daemon_level_of(struct daemon *d, uint32_t dev);

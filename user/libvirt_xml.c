@@ -381,6 +381,10 @@ int lv_domain_parse(const char *xml, size_t len, struct lv_domain *out, char *er
 		return -EINVAL;
 	}
 	root = xmlDocGetRootElement(doc);
+	/* libvirt's status file (/run/libvirt/qemu/NAME.xml) wraps the live
+	 * definition, the one `virsh blkdeviotune` changes, in <domstatus>. */
+	if (root && lv_is(root, "domstatus"))
+		root = lv_child(root, "domain");
 	if (!root || !lv_is(root, "domain")) {
 		snprintf(err, errlen, "not a libvirt domain (the root element is <%s>, not <domain>)",
 			 root ? (const char *)root->name : "");
@@ -635,6 +639,7 @@ struct lv_unit {
 
 struct lv_writer {
 	FILE *out, *warn;
+	const char *prefix;		/* before every group name */
 	struct lv_report *rep;
 	char **used;			/* group names written so far */
 	int nr_used;
@@ -650,7 +655,7 @@ static void lv_warn(struct lv_writer *w, const char *dom, const char *fmt, ...)
 	w->rep->warnings++;
 	if (!w->warn)
 		return;
-	fprintf(w->warn, "iorate import-libvirt: warning: %s: ", dom);
+	fprintf(w->warn, "%swarning: %s: ", w->prefix[0] ? "" : "iorate import-libvirt: ", dom);
 	va_start(ap, fmt);
 	vfprintf(w->warn, fmt, ap);
 	va_end(ap);
@@ -736,10 +741,11 @@ static void lv_write_group(struct lv_writer *w, const struct lv_domain *dom, con
 	lv_group_name(dom->name, vm, sizeof(vm));
 	/* "<vm>-<disk>", the VM's part cut so that the disk's always fits
 	 * (8 spare for lv_unique_name's "-N") */
-	room = POLICY_MAX_NAME - 1 - (int)strlen(suffix) - (int)strlen(disk) - 8;
+	room = POLICY_MAX_NAME - 1 - (int)strlen(w->prefix) - (int)strlen(suffix) -
+	       (int)strlen(disk) - 8;
 	if (room < 1)
 		room = 1;
-	snprintf(base, sizeof(base), "%.*s-%s%s", room, vm, suffix, disk);
+	snprintf(base, sizeof(base), "%s%.*s-%s%s", w->prefix, room, vm, suffix, disk);
 	lv_group_name(base, base, sizeof(base));
 	lv_unique_name(w, base, name, sizeof(name));
 	lv_glob_escape(dom->name, glob, sizeof(glob));
@@ -944,10 +950,33 @@ cleanup:
 	return ret;
 }
 
+static void lv_writer_free(struct lv_writer *w)
+{
+	for (int i = 0; i < w->nr_used; i++)
+		free(w->used[i]);
+	free(w->used);
+}
+
+int lv_domain_write(FILE *out, FILE *warn, const struct lv_domain *dom, const char *prefix,
+		    lv_resolve_fn resolve, void *ctx, struct lv_report *rep)
+{
+	struct lv_writer w = { .out = out, .warn = warn, .prefix = prefix, .rep = rep };
+	int ret;
+
+	memset(rep, 0, sizeof(*rep));
+	ret = lv_write_domain(&w, dom, resolve, ctx);
+	if (!ret && w.oom)
+		ret = -ENOMEM;
+	if (!ret && ferror(out))
+		ret = -EIO;
+	lv_writer_free(&w);
+	return ret;
+}
+
 int lv_policy_write(FILE *out, FILE *warn, const struct lv_domain *doms, int nr,
 		    lv_resolve_fn resolve, void *ctx, struct lv_report *rep)
 {
-	struct lv_writer w = { .out = out, .warn = warn, .rep = rep };
+	struct lv_writer w = { .out = out, .warn = warn, .prefix = "", .rep = rep };
 	int ret = 0;
 
 	memset(rep, 0, sizeof(*rep));
@@ -956,9 +985,7 @@ int lv_policy_write(FILE *out, FILE *warn, const struct lv_domain *doms, int nr,
 		"# disk: QEMU limited each drive, iorate limits what the host disk sees.\n\n");
 	for (int i = 0; i < nr && !ret; i++)
 		ret = lv_write_domain(&w, &doms[i], resolve, ctx);
-	for (int i = 0; i < w.nr_used; i++)
-		free(w.used[i]);
-	free(w.used);
+	lv_writer_free(&w);
 	if (!ret && w.oom)
 		ret = -ENOMEM;
 	if (!ret && ferror(out))

@@ -64,7 +64,8 @@ struct lv_domain {
 };
 
 /*
- * Parse one domain document (as `virsh dumpxml` prints it). No network, no
+ * Parse one domain document (as `virsh dumpxml` prints it, or libvirt's
+ * status file, whose <domstatus> holds the live <domain>). No network, no
  * entity expansion, no DTD. 0, or -EINVAL with the reason in err (a
  * malformed document, no <domain>/<name>, a number that is not one).
  * On failure *out is empty (free-safe).
@@ -98,6 +99,14 @@ struct lv_report {
  * and a warning, counted in rep->unmapped, not an error.
  */
 int lv_policy_write(FILE *out, FILE *warn, const struct lv_domain *doms, int nr,
+		    lv_resolve_fn resolve, void *ctx, struct lv_report *rep);
+
+/*
+ * One domain's groups, as lv_policy_write writes them but without the
+ * file's header, each group's name after prefix ("vms." for the daemon's
+ * limits = libvirt; warnings then start "warning: " alone). Same returns.
+ */
+int lv_domain_write(FILE *out, FILE *warn, const struct lv_domain *dom, const char *prefix,
 		    lv_resolve_fn resolve, void *ctx, struct lv_report *rep);
 
 /*

@@ -28,19 +28,19 @@ enum policy_section { SEC_NONE, SEC_DAEMON, SEC_GROUP, SEC_SKIP };
 
 enum policy_daemon_key {
 	DKEY_TICK, DKEY_ACCOUNTING, DKEY_METRICS, DKEY_SOCKET, DKEY_SOCKET_GROUP,
-	DKEY_STATE_DIR, DKEY_MOVE_TO, DKEY_IOMAX_MODE, DKEY_NR,
+	DKEY_STATE_DIR, DKEY_MOVE_TO, DKEY_IOMAX_MODE, DKEY_LIBVIRT_DIR, DKEY_NR,
 };
 
 static const char *const policy_daemon_keys[DKEY_NR] = {
 	"tick", "accounting", "metrics", "socket", "socket-group", "state-dir", "move-to",
-	"iomax-mode",
+	"iomax-mode", "libvirt-dir",
 };
 
 enum policy_limit_field { FIELD_AVG, FIELD_MAX, FIELD_LEN, FIELD_NR };
 
-/* Group keys: four named ones, then limit id x field. */
+/* Group keys: the named ones, then limit id x field. */
 enum policy_group_key {
-	GKEY_MATCH, GKEY_DEVICE, GKEY_SHARE, GKEY_IOPS_SIZE, GKEY_MOVE, GKEY_LIMIT0,
+	GKEY_MATCH, GKEY_DEVICE, GKEY_SHARE, GKEY_IOPS_SIZE, GKEY_MOVE, GKEY_LIMITS, GKEY_LIMIT0,
 	GKEY_NR = GKEY_LIMIT0 + POLICY_NR_LIMITS * FIELD_NR,
 };
 
@@ -88,7 +88,9 @@ const char *policy_limit_name(enum policy_limit_id id)
 
 static void policy_group_key_name(int k, char *buf, size_t len)
 {
-	static const char *const named[GKEY_LIMIT0] = { "match", "device", "share", "iops-size", "move" };
+	static const char *const named[GKEY_LIMIT0] = {
+		"match", "device", "share", "iops-size", "move", "limits",
+	};
 
 	if (k < GKEY_LIMIT0) {
 		snprintf(buf, len, "%s", named[k]);
@@ -437,6 +439,29 @@ static void policy_group_check_kind(struct policy_parser *ps, struct policy_grou
 	}
 }
 
+/*
+ * limits = libvirt: the limits, the disks and the throttle groups all come
+ * from each domain's XML, so a key that says one of them here would be
+ * silently overruled. A domain is found by its name, so only vm: matches.
+ */
+static void policy_group_finish_libvirt(struct policy_parser *ps, struct policy_group *g)
+{
+	static const int own[] = { GKEY_DEVICE, GKEY_SHARE, GKEY_IOPS_SIZE };
+
+	for (int i = 0; i < g->nr_matches; i++)
+		if (g->matches[i].kind != POLICY_MATCH_VM)
+			policy_error(ps, g->matches[i].line, "match",
+				     "limits = libvirt finds running domains by name: use vm:PATTERN");
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (ps->group_keys[own[i]])
+			policy_error_gkey(ps, own[i],
+					  "limits = libvirt takes the disks, the limits and the throttle groups from each domain's XML: remove this key");
+	for (int k = GKEY_LIMIT0; k < GKEY_NR; k++)
+		if (ps->group_keys[k])
+			policy_error_gkey(ps, k,
+					  "limits = libvirt takes the limits from each domain's <iotune>: remove this key");
+}
+
 /* QEMU's throttle_is_valid(), reporting every failure instead of the first. */
 static void policy_group_finish(struct policy_parser *ps)
 {
@@ -450,7 +475,9 @@ static void policy_group_finish(struct policy_parser *ps)
 		policy_error(ps, g->line, "match",
 			     "group '%s' needs at least one match (cgroup:, vm:, pid: or exe:)",
 			     g->name);
-	if (!policy_limit_any(g) && !ps->group_limit_err && !ps->group_bad_line)
+	if (g->from_libvirt)
+		policy_group_finish_libvirt(ps, g);
+	else if (!policy_limit_any(g) && !ps->group_limit_err && !ps->group_bad_line)
 		policy_error(ps, g->line, hdr,
 			     "group '%s' sets no limit (bps-* or iops-*; 0 means unlimited)",
 			     g->name);
@@ -641,7 +668,7 @@ static void policy_daemon_key(struct policy_parser *ps, const char *key, const c
 			break;
 	if (k == DKEY_NR) {
 		policy_error(ps, ps->line, key,
-			     "unknown key in [daemon] (tick, accounting, metrics, socket, socket-group, state-dir, move-to, iomax-mode)");
+			     "unknown key in [daemon] (tick, accounting, metrics, socket, socket-group, state-dir, move-to, iomax-mode, libvirt-dir)");
 		return;
 	}
 	if (ps->daemon_keys[k]) {
@@ -709,6 +736,10 @@ static void policy_daemon_key(struct policy_parser *ps, const char *key, const c
 	case DKEY_MOVE_TO:
 		why = policy_check_cgroup_path(value);
 		slot = &d->move_to;
+		break;
+	case DKEY_LIBVIRT_DIR:
+		why = policy_check_abs_path(value);
+		slot = &d->libvirt_dir;
 		break;
 	}
 	if (why) {
@@ -994,7 +1025,7 @@ static void policy_group_key(struct policy_parser *ps, const char *key, const ch
 		return;
 	if (k == GKEY_MATCH)
 		ps->group_match_err = true;
-	else if (k >= GKEY_LIMIT0)
+	else if (k >= GKEY_LIMIT0 || k == GKEY_LIMITS)
 		ps->group_limit_err = true;
 }
 
@@ -1050,6 +1081,14 @@ static void policy_group_key_value(struct policy_parser *ps, int k, const char *
 		choice = policy_choice(ps, key, value, yes_no, 2);
 		if (choice >= 0)
 			g->move = choice == 0;
+		break;
+	}
+	case GKEY_LIMITS: {
+		static const char *const sources[] = { "policy", "libvirt" };
+
+		choice = policy_choice(ps, key, value, sources, 2);
+		if (choice >= 0)
+			g->from_libvirt = choice == 1;
 		break;
 	}
 	case GKEY_IOPS_SIZE:
@@ -1135,8 +1174,9 @@ static int policy_defaults(struct policy *p, const char *name)
 	p->daemon.socket_path = strdup(POLICY_DEFAULT_SOCKET);
 	p->daemon.state_dir = strdup(POLICY_DEFAULT_STATE_DIR);
 	p->daemon.move_to = strdup(POLICY_DEFAULT_MOVE_TO);
+	p->daemon.libvirt_dir = strdup(POLICY_DEFAULT_LIBVIRT_DIR);
 	if (!p->path || !p->daemon.metrics || !p->daemon.socket_path || !p->daemon.state_dir ||
-	    !p->daemon.move_to)
+	    !p->daemon.move_to || !p->daemon.libvirt_dir)
 		return -ENOMEM;
 	return 0;
 }
@@ -1287,7 +1327,7 @@ cleanup:
 	return err;
 }
 
-static void policy_group_free(struct policy_group *g)
+void policy_group_free(struct policy_group *g)
 {
 	free(g->name);
 	for (int i = 0; i < g->nr_matches; i++)
@@ -1314,6 +1354,7 @@ void policy_free(struct policy *p)
 	free(p->daemon.socket_group);
 	free(p->daemon.state_dir);
 	free(p->daemon.move_to);
+	free(p->daemon.libvirt_dir);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -1330,7 +1371,8 @@ void policy_errors_free(struct policy_errors *e)
 
 bool policy_group_equal_limits(const struct policy_group *a, const struct policy_group *b)
 {
-	if (a->share != b->share || a->iops_size != b->iops_size)
+	if (a->share != b->share || a->iops_size != b->iops_size ||
+	    a->from_libvirt != b->from_libvirt)
 		return false;
 	for (int i = 0; i < POLICY_NR_LIMITS; i++) {
 		if (a->limits[i].avg != b->limits[i].avg ||
@@ -1401,4 +1443,26 @@ int policy_check_file_mode(const char *path, char *err, size_t errlen)
 cleanup:
 	free(real);
 	return ret;
+}
+
+bool policy_groups_equal(const struct policy *a, const struct policy *b)
+{
+	if (a->nr_groups != b->nr_groups)
+		return false;
+	for (int g = 0; g < a->nr_groups; g++) {
+		const struct policy_group *x = &a->groups[g], *y = &b->groups[g];
+
+		if (strcmp(x->name, y->name) || !policy_group_equal_limits(x, y) ||
+		    x->move != y->move || x->nr_matches != y->nr_matches ||
+		    x->nr_devices != y->nr_devices)
+			return false;
+		for (int i = 0; i < x->nr_matches; i++)
+			if (x->matches[i].kind != y->matches[i].kind ||
+			    strcmp(x->matches[i].pattern, y->matches[i].pattern))
+				return false;
+		for (int i = 0; i < x->nr_devices; i++)
+			if (strcmp(x->devices[i].spec, y->devices[i].spec))
+				return false;
+	}
+	return true;
 }

@@ -37,6 +37,7 @@
 #define POLICY_DEFAULT_SOCKET		"/run/iorate/iorate.sock"
 #define POLICY_DEFAULT_STATE_DIR	"/run/iorate"
 #define POLICY_DEFAULT_MOVE_TO		"/iorate.slice"
+#define POLICY_DEFAULT_LIBVIRT_DIR	"/run/libvirt/qemu"
 
 enum policy_limit_id {	/* QEMU's BucketType order */
 	POLICY_BPS_TOTAL, POLICY_BPS_READ, POLICY_BPS_WRITE,
@@ -70,6 +71,10 @@ struct policy_group {
 	uint64_t iops_size;	/* 0 = unset */
 	bool move;		/* a matched process not alone in its cgroup is
 				 * moved to one of its own under move-to */
+	/* limits = libvirt: a template, no limits of its own. The daemon
+	 * puts in its place one group per running domain it matches and
+	 * host disk, from the domain's live XML (libvirt_live.h). */
+	bool from_libvirt;
 };
 
 struct policy_daemon {
@@ -81,6 +86,7 @@ struct policy_daemon {
 	char *state_dir;
 	char *move_to;		/* cgroup for the processes iorate moves */
 	enum policy_iomax_mode iomax_mode;
+	char *libvirt_dir;	/* libvirt's qemu status XML, for limits = libvirt */
 };
 
 /* notes: "file:line: key: note: ..." for keys accepted under QEMU's or
@@ -104,11 +110,17 @@ int policy_parse_file(const char *path, struct policy *out, struct policy_errors
 int policy_parse_buffer(const char *name, const char *text, size_t len,
 			struct policy *out, struct policy_errors *errs);
 void policy_free(struct policy *p);
+/* One group's memory (policy_free does every group's). */
+void policy_group_free(struct policy_group *g);
 void policy_errors_free(struct policy_errors *e);
 
 /* Whether a reload may keep a group's buckets: same limits, iops-size and
  * share (a change of share changes what a bucket stands for). */
 bool policy_group_equal_limits(const struct policy_group *a, const struct policy_group *b);
+
+/* Whether two policies hold the same groups, in the same order, with the
+ * same names, matches, devices and limits ([daemon] not compared). */
+bool policy_groups_equal(const struct policy *a, const struct policy *b);
 
 /* "bps-total" ... "iops-write". */
 const char *policy_limit_name(enum policy_limit_id id);

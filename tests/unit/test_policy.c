@@ -1095,3 +1095,37 @@ TEST(policy_alias_errors_name_the_key_as_written)
 	ASSERT_TRUE(one_error("[group a]\nmatch = cgroup:/a\niops-total = 1\nshare = each\ngroup_name = x\n",
 			      "t.conf:5: group_name: repeated key (first set at line 4)", __LINE__));
 }
+
+TEST(policy_limits_libvirt_is_a_template)
+{
+	struct policy p;
+
+	if (!parses("[daemon]\nlibvirt-dir = /srv/lv\n[group vms]\nmatch = vm:web-*\nlimits = libvirt\n",
+		    &p, __LINE__))
+		return;
+	ASSERT_EQ(p.nr_groups, 1);
+	ASSERT_TRUE(p.groups[0].from_libvirt);
+	ASSERT_STREQ(p.daemon.libvirt_dir, "/srv/lv");
+	policy_free(&p);
+	if (!parses("[group g]\nmatch = vm:x\niops-total = 5\nlimits = policy\n", &p, __LINE__))
+		return;
+	ASSERT_TRUE(!p.groups[0].from_libvirt);
+	ASSERT_STREQ(p.daemon.libvirt_dir, "/run/libvirt/qemu");
+	policy_free(&p);
+}
+
+TEST(policy_limits_libvirt_refuses_what_libvirt_decides)
+{
+	ONE_ERROR("[group vms]\nmatch = vm:*\nlimits = libvirt\niops-total = 100\n",
+		  "t.conf:4: iops-total: limits = libvirt takes the limits from each domain's <iotune>");
+	ONE_ERROR("[group vms]\nmatch = vm:*\nlimits = libvirt\ntotal_iops_sec = 100\n",
+		  "t.conf:4: total_iops_sec: limits = libvirt takes the limits");
+	ONE_ERROR("[group vms]\nmatch = vm:*\ndevice = /dev/sda\nlimits = libvirt\n",
+		  "t.conf:3: device: limits = libvirt takes the disks");
+	ONE_ERROR("[group vms]\nmatch = cgroup:/machine.slice/*\nlimits = libvirt\n",
+		  "t.conf:2: match: limits = libvirt finds running domains by name: use vm:PATTERN");
+	ONE_ERROR("[group vms]\nmatch = vm:*\nlimits = xml\n",
+		  "t.conf:3: limits: 'xml': must be policy or libvirt");
+	ONE_ERROR("[daemon]\nlibvirt-dir = run/libvirt\n[group vms]\nmatch = vm:*\nlimits = libvirt\n",
+		  "t.conf:2: libvirt-dir: 'run/libvirt':");
+}

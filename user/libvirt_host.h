@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* A libvirt drive's source -> the physical disks of this host under it. */
+#ifndef IORATE_LIBVIRT_HOST_H
+#define IORATE_LIBVIRT_HOST_H
+
+#include <stddef.h>
+#include "libvirt_xml.h"
+
+/*
+ * An lv_resolve_fn (ctx unused): stat the source; a block device, or a
+ * file's filesystem device (from the mount table when st_dev is
+ * anonymous, as on btrfs), then the disks beneath it. 0 with *m filled and
+ * m->how saying how; -1 with the reason in why.
+ */
+int lv_host_resolve(void *ctx, const struct lv_disk *d, struct lv_mapping *m,
+		    char *why, size_t whylen);
+
+#endif
