@@ -23,7 +23,8 @@ PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DIORATE_VERSION='"$(VERSION)"' \
+# CPPFLAGS and LDFLAGS as well: dpkg-buildflags' hardening (make deb).
+ALL_CFLAGS := $(CFLAGS) $(CPPFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DIORATE_VERSION='"$(VERSION)"' \
 	-Iinclude -Iuser -I$(OUTPUT) $(PKG_CFLAGS)
 # -mcpu=v3: fetch-and-add whose result is used needs it with clang 14.
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Iinclude -I. -I$(OUTPUT)
@@ -67,7 +68,7 @@ $(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) | $(OUTPU
 
 $(OUTPUT)/iorate: $(USER_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(PKG_LIBS) -lm -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(PKG_LIBS) -lm -o $@
 
 $(OUTPUT)/unit/%.o: tests/unit/%.c $(wildcard tests/unit/*.h user/*.h include/*.h) $(SKELS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
@@ -75,7 +76,7 @@ $(OUTPUT)/unit/%.o: tests/unit/%.c $(wildcard tests/unit/*.h user/*.h include/*.
 
 $(OUTPUT)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(PKG_LIBS) -lm -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(PKG_LIBS) -lm -o $@
 
 # ---- tests: unit (no root), cli (bats, no root), host (root), vm (qemu) ----
 test: test-unit test-asan test-fuzz test-cli test-host test-vm
