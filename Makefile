@@ -215,6 +215,39 @@ uninstall:
 		$(DESTDIR)$(BASHCOMPDIR)/iorate
 	@echo "  KEEP     $(DESTDIR)$(SYSCONFDIR)/iorate/iorate.conf (remove it by hand)"
 
+# ---- Debian package ----
+# make deb: $(DEB_DIR)/iorate_VERSION_ARCH.deb built by debhelper
+# (debian/rules, which calls `make` and `make install` above), then
+# lintian, which fails the target on any error. The tree as git sees it
+# (tracked files and untracked ones not ignored; every file where there is
+# no .git) is copied to $(DEB_DIR)/iorate-VERSION and dpkg-buildpackage runs
+# there: it writes its outputs one level up, into $(DEB_DIR), and nothing
+# into the source tree. debian/changelog is written into the copy from
+# VERSION, the one place the version is kept. MAKEFLAGS are not passed
+# down: `make deb V=1 OUTPUT=x` must not reach the package's own make.
+.PHONY: deb
+DEB_DIR := $(OUTPUT)/deb
+DEB_SRC := $(DEB_DIR)/iorate-$(VERSION)
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB := $(DEB_DIR)/iorate_$(VERSION)_$(DEB_ARCH).deb
+
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
+	{ if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -z -co --exclude-standard; \
+	else \
+		find . -path ./$(OUTPUT) -prune -o -type f -print0; \
+	fi; } | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C $(DEB_SRC)
+	{ printf 'iorate (%s) unstable; urgency=medium\n\n' '$(VERSION)'; \
+	  printf '  * Built by make deb from VERSION%s.\n\n' \
+		"$$(git log -1 --format=' (git %h)' 2>/dev/null)"; \
+	  printf ' -- %s  %s\n' "$$(sed -n 's/^Maintainer: //p' debian/control)" \
+		"$$(git log -1 --format=%aD 2>/dev/null || date -R)"; \
+	} > $(DEB_SRC)/debian/changelog
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -b -us -uc -Jauto
+	lintian --fail-on error $(DEB)
+	@echo "  DEB      $(DEB)"
+
 # ---- sanitizers and fuzzing ----
 # test-asan: the unit tier again, built with clang under ASan (LeakSanitizer
 # on) and UBSan; any report fails it. fuzz / test-fuzz: the libFuzzer targets
