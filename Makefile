@@ -98,9 +98,12 @@ test-host: $(OUTPUT)/iorate
 VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/022-buckets.bats tests/vm/025-discover.bats tests/vm/027-stacks.bats tests/vm/030-observe.bats tests/vm/035-top.bats tests/vm/040-faults.bats tests/vm/045-mapfull.bats
 VM_TESTS_612 := tests/vm/020-enforce.bats tests/vm/028-bps.bats tests/vm/026-nested-qemu.bats
 VM_TESTS_61_FILTER := buffered writes flushed by writeback|saturating 50/50 randrw|requests split by the device
-test-vm: $(OUTPUT)/iorate
+# Not kernel-specific, so on one kernel only: the .deb (make deb) installed
+# with dpkg.
+VM_TESTS_ONCE := tests/vm/050-deb.bats
+test-vm: $(OUTPUT)/iorate deb
 	@tests/run-tier vm tools/vmtest --kernel 6.1 -- sh -c 'bats $(VM_TESTS_BOTH) && bats -f "$(VM_TESTS_61_FILTER)" $(VM_TESTS_612)'
-	@tests/run-tier vm tools/vmtest --kernel 6.12 -- bats $(VM_TESTS_BOTH) $(VM_TESTS_612)
+	@tests/run-tier vm tools/vmtest --kernel 6.12 -- bats $(VM_TESTS_BOTH) $(VM_TESTS_612) $(VM_TESTS_ONCE)
 
 # Kernel memory at a hypervisor's CPU count: tests/vm/047-footprint.bats in
 # a 6.1 VM with 255 possible CPUs (8 min under TCG; 6.12 does not boot
