@@ -9,11 +9,14 @@
 
 load helpers
 
-setup_file() {
+# Checks in setup, not setup_file: bats 1.8 (Debian 12) cannot skip from
+# setup_file. The first test installs; the last removes.
+setup() {
 	[[ ${IORATE_VM:-} == 1 ]] || skip "not inside the vmtest VM (run via tools/vmtest)"
 	need dpkg "install dpkg"
-	export DEB=$REPO/build/deb/iorate_$(cat "$REPO/VERSION")_$(dpkg --print-architecture).deb
+	DEB=$REPO/build/deb/iorate_$(cat "$REPO/VERSION")_$(dpkg --print-architecture).deb
 	need_file "$DEB" "run make deb"
+	[[ ! -e $BATS_FILE_TMPDIR/installed ]] || return 0
 	if dpkg-query -W iorate >/dev/null 2>&1; then
 		echo "iorate is already installed here: this test installs it itself" >&2
 		return 1
@@ -24,6 +27,7 @@ setup_file() {
 	run dpkg -i "$DEB"
 	echo "$output"
 	[[ $status -eq 0 ]]
+	touch "$BATS_FILE_TMPDIR/installed"
 }
 
 teardown_file() {
