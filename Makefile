@@ -23,7 +23,8 @@ PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DIORATE_VERSION='"$(VERSION)"' \
+# CPPFLAGS and LDFLAGS as well: dpkg-buildflags' hardening (make deb).
+ALL_CFLAGS := $(CFLAGS) $(CPPFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DIORATE_VERSION='"$(VERSION)"' \
 	-Iinclude -Iuser -I$(OUTPUT) $(PKG_CFLAGS)
 # -mcpu=v3: fetch-and-add whose result is used needs it with clang 14.
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Iinclude -I. -I$(OUTPUT)
@@ -67,7 +68,7 @@ $(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) | $(OUTPU
 
 $(OUTPUT)/iorate: $(USER_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(PKG_LIBS) -lm -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(PKG_LIBS) -lm -o $@
 
 $(OUTPUT)/unit/%.o: tests/unit/%.c $(wildcard tests/unit/*.h user/*.h include/*.h) $(SKELS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
@@ -75,7 +76,7 @@ $(OUTPUT)/unit/%.o: tests/unit/%.c $(wildcard tests/unit/*.h user/*.h include/*.
 
 $(OUTPUT)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(PKG_LIBS) -lm -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(PKG_LIBS) -lm -o $@
 
 # ---- tests: unit (no root), cli (bats, no root), host (root), vm (qemu) ----
 test: test-unit test-asan test-fuzz test-cli test-host test-vm
@@ -97,9 +98,12 @@ test-host: $(OUTPUT)/iorate
 VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/022-buckets.bats tests/vm/025-discover.bats tests/vm/027-stacks.bats tests/vm/030-observe.bats tests/vm/035-top.bats tests/vm/040-faults.bats tests/vm/045-mapfull.bats
 VM_TESTS_612 := tests/vm/020-enforce.bats tests/vm/028-bps.bats tests/vm/026-nested-qemu.bats
 VM_TESTS_61_FILTER := buffered writes flushed by writeback|saturating 50/50 randrw|requests split by the device
-test-vm: $(OUTPUT)/iorate
+# Not kernel-specific, so on one kernel only: the .deb (make deb) installed
+# with dpkg.
+VM_TESTS_ONCE := tests/vm/050-deb.bats
+test-vm: $(OUTPUT)/iorate deb
 	@tests/run-tier vm tools/vmtest --kernel 6.1 -- sh -c 'bats $(VM_TESTS_BOTH) && bats -f "$(VM_TESTS_61_FILTER)" $(VM_TESTS_612)'
-	@tests/run-tier vm tools/vmtest --kernel 6.12 -- bats $(VM_TESTS_BOTH) $(VM_TESTS_612)
+	@tests/run-tier vm tools/vmtest --kernel 6.12 -- bats $(VM_TESTS_BOTH) $(VM_TESTS_612) $(VM_TESTS_ONCE)
 
 # Kernel memory at a hypervisor's CPU count: tests/vm/047-footprint.bats in
 # a 6.1 VM with 255 possible CPUs (8 min under TCG; 6.12 does not boot
@@ -213,6 +217,39 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/iorate.8 $(DESTDIR)$(MANDIR)/man5/iorate.conf.5 \
 		$(DESTDIR)$(BASHCOMPDIR)/iorate
 	@echo "  KEEP     $(DESTDIR)$(SYSCONFDIR)/iorate/iorate.conf (remove it by hand)"
+
+# ---- Debian package ----
+# make deb: $(DEB_DIR)/iorate_VERSION_ARCH.deb built by debhelper
+# (debian/rules, which calls `make` and `make install` above), then
+# lintian, which fails the target on any error. The tree as git sees it
+# (tracked files and untracked ones not ignored; every file where there is
+# no .git) is copied to $(DEB_DIR)/iorate-VERSION and dpkg-buildpackage runs
+# there: it writes its outputs one level up, into $(DEB_DIR), and nothing
+# into the source tree. debian/changelog is written into the copy from
+# VERSION, the one place the version is kept. MAKEFLAGS are not passed
+# down: `make deb V=1 OUTPUT=x` must not reach the package's own make.
+.PHONY: deb
+DEB_DIR := $(OUTPUT)/deb
+DEB_SRC := $(DEB_DIR)/iorate-$(VERSION)
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB := $(DEB_DIR)/iorate_$(VERSION)_$(DEB_ARCH).deb
+
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
+	{ if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -z -co --exclude-standard; \
+	else \
+		find . -path ./$(OUTPUT) -prune -o -type f -print0; \
+	fi; } | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C $(DEB_SRC)
+	{ printf 'iorate (%s) unstable; urgency=medium\n\n' '$(VERSION)'; \
+	  printf '  * Built by make deb from VERSION%s.\n\n' \
+		"$$(git log -1 --format=' (git %h)' 2>/dev/null)"; \
+	  printf ' -- %s  %s\n' "$$(sed -n 's/^Maintainer: //p' debian/control)" \
+		"$$(git log -1 --format=%aD 2>/dev/null || date -R)"; \
+	} > $(DEB_SRC)/debian/changelog
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -b -us -uc -Jauto
+	lintian --fail-on error $(DEB)
+	@echo "  DEB      $(DEB)"
 
 # ---- sanitizers and fuzzing ----
 # test-asan: the unit tier again, built with clang under ASan (LeakSanitizer
