@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 #include "cgroupfs.h"
 #include "commands.h"
+#include "ctlsock.h"
 #include "disk.h"
 #include "log.h"
 #include "meter.h"
@@ -31,6 +32,10 @@ struct top_batch_row {
 	struct usage_rates rates;
 	double total_ops_s;
 };
+
+/* Asking the daemon for names must not hold up a sample for long. */
+#define TOP_NAMES_TIMEOUT_MS	1000
+#define TOP_MAX_GROUPS		16	/* groups named per row */
 
 volatile sig_atomic_t top_exiting;
 
@@ -48,9 +53,11 @@ static void top_usage(FILE *f)
 		"Per cgroup x disk I/O rates, measured in the block layer. On a terminal the\n"
 		"view is live: it reads the daemon on its control socket (groups, members,\n"
 		"limits, their use, buckets, io.max), or, with no daemon, attaches its own\n"
-		"meter (rates only). Keys: q quit, h help, < > or s sort, g groups/members,\n"
-		"d disk filter, p pause, l level, a idle rows, + and - the delay.\n"
-		"Batch and JSON output always use top's own meter.\n"
+		"meter (rates only). Members show as their VM's name and their group.\n"
+		"Keys: q quit, h help, < > or s sort, g groups/members, c VM names/cgroup\n"
+		"paths, d disk filter, p pause, l level, a idle rows, + and - the delay.\n"
+		"Batch and JSON output always use top's own meter; JSON rows name their\n"
+		"vm, and their groups and member as the daemon on --socket says.\n"
 		"  -b, --batch        plain output for scripts (no screen control)\n"
 		"  -n, --iterations N stop after N samples (default: run until interrupted)\n"
 		"  -d, --delay SECS   seconds between samples (default 1, may be fractional)\n"
@@ -197,8 +204,106 @@ static void print_table(const struct top_opts *o, struct top_batch_row *rows, si
 	fflush(stdout);
 }
 
+static void top_known_free(struct top_known *known, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		free(known[i].cgroup);
+		free(known[i].device);
+		free(known[i].group);
+		free(known[i].vm);
+	}
+	free(known);
+}
+
+static char *top_json_strdup(struct json_object *o, const char *key, bool *nomem)
+{
+	struct json_object *v = NULL;
+	char *dup;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	dup = strdup(json_object_get_string(v));
+	if (!dup)
+		*nomem = true;
+	return dup;
+}
+
+/* The daemon's members (docs/status.md), to name the meter's rows: none
+ * while no daemon answers. The groups' names are taken from groups[].name,
+ * so that a daemon from before members carried "group" names them too. */
+static int top_known_read(const char *socket, struct top_known **out, size_t *nr)
+{
+	struct json_object *o = NULL, *groups = NULL;
+	struct top_known *known = NULL;
+	char *answer = NULL;
+	size_t n = 0, cap = 0;
+	bool nomem = false;
+	int err;
+
+	*out = NULL;
+	*nr = 0;
+	err = ctlsock_request(socket, "status\n", TOP_NAMES_TIMEOUT_MS, &answer);
+	if (err)
+		return err;
+	o = json_tokener_parse(answer);
+	free(answer);
+	if (!o || !json_object_object_get_ex(o, "groups", &groups) ||
+	    !json_object_is_type(groups, json_type_array)) {
+		err = -EBADMSG;
+		goto cleanup;
+	}
+	for (size_t g = 0; g < json_object_array_length(groups); g++) {
+		struct json_object *gj = json_object_array_get_idx(groups, g), *members = NULL;
+
+		if (!json_object_object_get_ex(gj, "members", &members) ||
+		    !json_object_is_type(members, json_type_array))
+			continue;
+		for (size_t m = 0; m < json_object_array_length(members); m++) {
+			struct json_object *mj = json_object_array_get_idx(members, m);
+			struct top_known *k;
+
+			if (n == cap) {
+				struct top_known *nk = realloc(known, (cap ? cap * 2 : 16) * sizeof(*nk));
+
+				if (!nk) {
+					err = -ENOMEM;
+					goto cleanup;
+				}
+				known = nk;
+				cap = cap ? cap * 2 : 16;
+			}
+			k = &known[n];
+			memset(k, 0, sizeof(*k));
+			k->cgroup = top_json_strdup(mj, "cgroup", &nomem);
+			k->device = top_json_strdup(mj, "device", &nomem);
+			k->group = top_json_strdup(gj, "name", &nomem);
+			k->vm = top_json_strdup(mj, "vm", &nomem);
+			n++;
+			if (nomem) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			if (!k->cgroup || !k->device || !k->group) {
+				top_known_free(k, 1);	/* not a member's entry */
+				n--;
+			}
+		}
+	}
+	*out = known;
+	*nr = n;
+	known = NULL;
+	n = 0;
+	err = 0;
+
+cleanup:
+	top_known_free(known, n);
+	json_object_put(o);
+	return err;
+}
+
 static void print_json(const struct top_opts *o, struct top_batch_row *rows, size_t nr,
-		       struct cgroup_names *names, double interval_s)
+		       struct cgroup_names *names, double interval_s,
+		       const struct top_known *known, size_t nr_known)
 {
 	static const char *const dir_names[] = { "read", "write", "discard", "flush" };
 	struct json_object *sample = json_object_new_object();
@@ -213,14 +318,27 @@ static void print_json(const struct top_opts *o, struct top_batch_row *rows, siz
 		const struct usage_entry *e = rows[i].entry;
 		const struct usage_rates *r = &rows[i].rates;
 		struct json_object *row = json_object_new_object();
+		struct json_object *groups = json_object_new_array();
+		const char *path = row_cgroup(names, e->key.cgroup_id), *vm;
+		int idx[TOP_MAX_GROUPS], ng;
+		char vm_buf[256];
 
 		disk_name(e->key.dev, dev, sizeof(dev));
 		snprintf(majmin, sizeof(majmin), "%u:%u", iorate_dev_major(e->key.dev),
 			 iorate_dev_minor(e->key.dev));
-		json_object_object_add(row, "cgroup", json_object_new_string(row_cgroup(names, e->key.cgroup_id)));
+		ng = top_known_match(known, nr_known, path, dev, idx, TOP_MAX_GROUPS, &vm);
+		if (!vm && top_vm_of_path(path, vm_buf, sizeof(vm_buf)))
+			vm = vm_buf;	/* a libvirt VM without a daemon, or outside its groups */
+		for (int g = 0; g < ng; g++)
+			json_object_array_add(groups, json_object_new_string(known[idx[g]].group));
+		json_object_object_add(row, "cgroup", json_object_new_string(path));
 		json_object_object_add(row, "cgroup_id", json_object_new_uint64(e->key.cgroup_id));
 		json_object_object_add(row, "device", json_object_new_string(dev));
 		json_object_object_add(row, "dev", json_object_new_string(majmin));
+		json_object_object_add(row, "vm", vm ? json_object_new_string(vm) : NULL);
+		json_object_object_add(row, "groups", groups);
+		json_object_object_add(row, "member",
+				       ng ? json_object_new_string(known[idx[0]].cgroup) : NULL);
 		for (int d = 0; d < IORATE_NR_DIRS; d++) {
 			struct json_object *dj = json_object_new_object();
 
@@ -284,6 +402,7 @@ static int top_batch(struct top_opts *o)
 	struct top_batch_row *rows = NULL;
 	char root[4096];
 	bool is_v2;
+	int named = -1;	/* the last sample named groups from a daemon: 1, not: 0 */
 	int err;
 
 	usage_table_init(&prev);
@@ -318,8 +437,26 @@ static int top_batch(struct top_opts *o)
 			goto cleanup;
 		}
 		nr = top_rows(o, &prev, &cur, interval_s, rows);
-		if (o->json)
-			print_json(o, rows, nr, names, interval_s);
+		if (o->json) {
+			struct top_known *known = NULL;
+			size_t nr_known = 0;
+			int why = top_known_read(o->socket, &known, &nr_known);
+
+			if (why == -ENOMEM) {
+				err = why;
+				goto cleanup;
+			}
+			if ((why == 0) != named) {
+				named = why == 0;
+				if (why)
+					log_info("top: no daemon answers on %s: rows without groups",
+						 o->socket);
+				else
+					log_info("top: groups from the daemon on %s", o->socket);
+			}
+			print_json(o, rows, nr, names, interval_s, known, nr_known);
+			top_known_free(known, nr_known);
+		}
 		else
 			print_table(o, rows, nr, names, interval_s);
 		tmp = prev;

@@ -344,7 +344,8 @@ static struct json_object *daemon_status_limits_json(const struct status_group *
 	return o;
 }
 
-static struct json_object *daemon_status_member_json(const struct status_member *sm)
+static struct json_object *daemon_status_member_json(const struct status_group *sg,
+						     const struct status_member *sm)
 {
 	struct json_object *pids = json_object_new_array();
 	static const char *const iomax_keys[IOMAX_NR_FIELDS] = { "rbps", "wbps", "riops", "wiops" };
@@ -360,6 +361,8 @@ static struct json_object *daemon_status_member_json(const struct status_member 
 	snprintf(majmin, sizeof(majmin), "%u:%u", iorate_dev_major(sm->dev), iorate_dev_minor(sm->dev));
 	json_object_object_add(o, "cgroup", json_object_new_string(sm->cgroup));
 	json_object_object_add(o, "cgroup_id", json_object_new_uint64(sm->cgroup_id));
+	/* the group again, for clients that list members without their group */
+	json_object_object_add(o, "group", json_object_new_string(sg->name));
 	json_object_object_add(o, "vm", sm->vm[0] ? json_object_new_string(sm->vm) : NULL);
 	for (int i = 0; i < sm->nr_pids; i++)
 		json_object_array_add(pids, json_object_new_int(sm->pids[i]));
@@ -447,7 +450,7 @@ struct json_object *daemon_status_json(const struct status_snapshot *s)
 				       json_object_new_string(sg->share == POLICY_SHARE_POOLED ? "pooled" : "each"));
 		json_object_object_add(gj, "limits", daemon_status_limits_json(sg));
 		for (int m = 0; m < sg->nr_members; m++)
-			json_object_array_add(members, daemon_status_member_json(&sg->members[m]));
+			json_object_array_add(members, daemon_status_member_json(sg, &sg->members[m]));
 		json_object_object_add(gj, "members", members);
 		json_object_array_add(groups, gj);
 	}

@@ -37,6 +37,7 @@ struct top_opts {
 	bool groups;		/* group view: one row per group and disk */
 	bool paused;
 	bool help;
+	bool paths;		/* the name column shows cgroup paths, not VM names */
 	char device[32];	/* filter: only this disk, "" all */
 };
 
@@ -51,6 +52,7 @@ struct top_group {
  * disk). Unknown values are < 0. */
 struct top_row {
 	char *name;		/* cgroup path, or group name */
+	char *vm;		/* the guest's name, NULL none (or a group row) */
 	int group;		/* index into top_sample.groups, -1 none (meter) */
 	char device[32];
 	uint64_t cgroup_id;
@@ -123,6 +125,69 @@ int top_group_rows(const struct top_sample *s, struct top_row **rows, size_t *nr
 size_t top_select(const struct top_opts *o, struct top_row *rows, size_t nr,
 		  struct top_row **out);
 const char *top_sort_name(enum top_sort sort);
+
+/* ---- top_layout.c: what fits on the screen, and the names in it (pure:
+ * no curses, no I/O, so that tests/unit drives it at any width) ---- */
+
+enum top_col {
+	COL_NAME, COL_GROUP, COL_DEVICE, COL_RIOPS, COL_WIOPS, COL_RMB, COL_WMB, COL_LIMIT,
+	COL_PCT, COL_FILL, COL_THROT, COL_AWAIT, COL_IOMAX, COL_CGROUP, TOP_NR_COLS
+};
+
+struct top_col_def {
+	const char *title;
+	int width;		/* without the space before it; the least for NAME, CGROUP */
+	bool left;		/* left-aligned text */
+	bool daemon;		/* only with a daemon */
+	int drop;		/* dropped when short of room: highest first, 0 never */
+	int sort;		/* the sort it shows, -1 none */
+};
+
+extern const struct top_col_def top_cols[TOP_NR_COLS];
+
+/* What the rows would like: the longest name shown in the NAME column,
+ * group name, and cgroup path for the CGROUP column (0: no such column,
+ * as when no row has a VM name and NAME already shows the paths). */
+struct top_layout_want {
+	int name, group, cgroup;
+};
+
+struct top_layout {
+	bool on[TOP_NR_COLS];
+	int width[TOP_NR_COLS];
+	int used;		/* columns used, spaces between included */
+};
+
+/* The columns shown at cols wide, and their widths. */
+void top_layout_fit(int cols, bool daemon, bool groups, const struct top_layout_want *want,
+		    struct top_layout *lay);
+#define TOP_CUT_MAX	256	/* buf for top_fit: the widest column and more */
+
+/* text cut to width, keeping its end (what tells names apart: "web-12",
+ * a path's last component) behind "..": text itself when it fits, else
+ * buf. */
+const char *top_fit(const char *text, int width, char *buf, size_t len);
+/* The guest named by a libvirt VM's cgroup anywhere in path (the scope, or
+ * a cgroup below it such as libvirt/emulator) into name: what follows the
+ * VM's cgroup in path ("" for the VM's own), NULL when path has none. */
+const char *top_vm_of_path(const char *path, char *name, size_t len);
+/* Whether path is member or a cgroup below it. */
+bool top_path_within(const char *path, const char *member);
+/* What the row's NAME column says: its VM's name, else its cgroup path
+ * (or the group's name). */
+const char *top_row_label(const struct top_opts *o, const struct top_row *r);
+
+/* A member as the daemon's status names it, for rows of top's own meter. */
+struct top_known {
+	char *cgroup, *device, *group, *vm;	/* vm NULL: none */
+};
+
+/* The members that hold a cgroup (itself or one above it) on a disk:
+ * their indexes into known, at most max, in known's order; returns how
+ * many. *vm: the VM name of the first member holding path on any disk,
+ * NULL none. */
+int top_known_match(const struct top_known *known, size_t nr, const char *path,
+		    const char *device, int *idx, int max, const char **vm);
 
 /* the curses view */
 void top_view_start(void);

@@ -41,8 +41,10 @@ static uint64_t top_now_ns(void)
 
 void top_sample_free(struct top_sample *s)
 {
-	for (size_t i = 0; i < s->nr_rows; i++)
+	for (size_t i = 0; i < s->nr_rows; i++) {
 		free(s->rows[i].name);
+		free(s->rows[i].vm);
+	}
 	for (int g = 0; g < s->nr_groups; g++)
 		free(s->groups[g].name);
 	free(s->rows);
@@ -228,11 +230,16 @@ static int top_member_row(struct top_sample *s, int g, struct json_object *mj, s
 	struct json_object *fill = top_get(mj, "bucket_fill");
 	const char *cg = json_object_get_string(top_get(mj, "cgroup"));
 	const char *dev = json_object_get_string(top_get(mj, "device"));
+	const char *vm = json_object_get_string(top_get(mj, "vm"));
 
 	memset(row, 0, sizeof(*row));
 	row->name = strdup(cg ? cg : "?");
 	if (!row->name)
 		return -ENOMEM;
+	if (vm && vm[0] && !(row->vm = strdup(vm))) {
+		free(row->name);
+		return -ENOMEM;
+	}
 	row->group = g;
 	row->cgroup_id = (uint64_t)top_num(mj, "cgroup_id", 0);
 	snprintf(row->device, sizeof(row->device), "%s", dev ? dev : "?");
@@ -418,11 +425,20 @@ static int top_sample_meter(struct top_source *src, struct top_sample *s)
 		const struct usage_entry *p = usage_table_find(&src->prev, &e->key);
 		struct top_row *row = &s->rows[s->nr_rows];
 		struct usage_rates r;
+		const char *rest;
+		char vm[256];
 
 		row->name = strdup(top_cgroup_name(src->names, e->key.cgroup_id));
 		if (!row->name)
 			return -ENOMEM;
 		s->nr_rows++;
+		/* no daemon to ask: a libvirt VM's cgroups still say its
+		 * name, "web-1" for its scope, "web-1/libvirt/emulator" below */
+		rest = top_vm_of_path(row->name, vm, sizeof(vm));
+		if (rest && asprintf(&row->vm, "%s%s", vm, rest) < 0) {
+			row->vm = NULL;
+			return -ENOMEM;
+		}
 		row->group = -1;
 		row->cgroup_id = e->key.cgroup_id;
 		disk_name(e->key.dev, row->device, sizeof(row->device));

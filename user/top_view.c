@@ -3,7 +3,8 @@
  * iorate top's screen (curses): a header with the daemon's state and the
  * host's per-disk totals, then one row per member (or group) and disk.
  * Columns that do not fit the terminal are dropped, least useful first, so
- * that 80x24 still shows rates, the limit and its use. erase() + refresh()
+ * that 80x24 still shows the member's name and group, rates, the limit and
+ * its use (top_layout.c decides). erase() + refresh()
  * only rewrite the cells that changed: no flicker.
  */
 #include <math.h>
@@ -14,41 +15,6 @@
 #include <time.h>
 #include <curses.h>
 #include "top.h"
-
-enum top_col {
-	COL_NAME, COL_GROUP, COL_DEVICE, COL_RIOPS, COL_WIOPS, COL_RMB, COL_WMB, COL_LIMIT,
-	COL_PCT, COL_FILL, COL_THROT, COL_AWAIT, COL_IOMAX, TOP_NR_COLS
-};
-
-static const struct top_col_def {
-	const char *title;
-	int width;		/* without the space before it */
-	bool left;		/* left-aligned text */
-	bool daemon;		/* only with a daemon */
-	int drop;		/* dropped when short of room: highest first, 0 never */
-	int sort;		/* the sort it shows, -1 none */
-} top_cols[TOP_NR_COLS] = {
-	[COL_NAME] = { "CGROUP", 12, true, false, 0, TOP_SORT_NAME },
-	[COL_GROUP] = { "GROUP", 10, true, true, 8, -1 },
-	[COL_DEVICE] = { "DEVICE", 7, true, false, 0, -1 },
-	[COL_RIOPS] = { "r/s", 7, false, false, 0, TOP_SORT_READ },
-	[COL_WIOPS] = { "w/s", 7, false, false, 0, TOP_SORT_WRITE },
-	[COL_RMB] = { "rMB/s", 6, false, false, 3, TOP_SORT_RBYTES },
-	[COL_WMB] = { "wMB/s", 6, false, false, 2, TOP_SORT_WBYTES },
-	[COL_LIMIT] = { "LIMIT", 6, false, true, 0, -1 },
-	[COL_PCT] = { "%LIM", 4, false, true, 0, TOP_SORT_PCT },
-	[COL_FILL] = { "FILL", 4, false, true, 4, TOP_SORT_FILL },
-	[COL_THROT] = { "THROT", 6, false, true, 6, TOP_SORT_THROTTLED },
-	[COL_AWAIT] = { "AWAIT", 6, false, false, 5, TOP_SORT_AWAIT },
-	[COL_IOMAX] = { "IO.MAX", 22, true, true, 7, -1 },
-};
-
-#define TOP_NAME_MAX	48	/* wider names take what is left, up to this */
-
-struct top_layout {
-	bool on[TOP_NR_COLS];
-	int name_width;
-};
 
 void top_view_start(void)
 {
@@ -78,33 +44,36 @@ static void top_line(int y, const char *fmt, ...)
 	mvaddnstr(y, 0, buf, COLS);
 }
 
-static void top_layout(const struct top_opts *o, const struct top_sample *s, struct top_layout *lay)
+/* The columns for this screen: names as long as the sample's need (the
+ * same for every sort, so that a key does not move columns about). */
+static bool top_layout(const struct top_opts *o, const struct top_sample *s,
+		       const struct top_row *rows, size_t nr, struct top_layout *lay)
 {
-	int used = 0;
+	struct top_layout_want want = { .name = 0, .group = 0, .cgroup = 0 };
+	bool vms = false;
 
-	for (int c = 0; c < TOP_NR_COLS; c++) {
-		lay->on[c] = !top_cols[c].daemon || s->daemon;
-		if (c == COL_GROUP && o->groups)
-			lay->on[c] = false;	/* the name is the group */
-		if (lay->on[c])
-			used += c == COL_NAME ? top_cols[c].width : top_cols[c].width + 1;
-	}
-	/* drop the highest-ranked column until it fits */
-	while (used > COLS) {
-		int worst = -1;
+	for (size_t i = 0; i < nr; i++) {
+		int n = (int)strlen(top_row_label(o, &rows[i]));
 
-		for (int c = 0; c < TOP_NR_COLS; c++)
-			if (lay->on[c] && top_cols[c].drop &&
-			    (worst < 0 || top_cols[c].drop > top_cols[worst].drop))
-				worst = c;
-		if (worst < 0)
-			break;
-		lay->on[worst] = false;
-		used -= top_cols[worst].width + 1;
+		if (n > want.name)
+			want.name = n;
+		if (rows[i].vm && !o->paths) {
+			vms = true;
+			n = (int)strlen(rows[i].name);
+			if (n > want.cgroup)
+				want.cgroup = n;
+		}
 	}
-	lay->name_width = top_cols[COL_NAME].width + (COLS > used ? COLS - used : 0);
-	if (lay->name_width > TOP_NAME_MAX)
-		lay->name_width = TOP_NAME_MAX;
+	if (!vms)
+		want.cgroup = 0;
+	for (int g = 0; g < s->nr_groups; g++) {
+		int n = (int)strlen(s->groups[g].name);
+
+		if (n > want.group)
+			want.group = n;
+	}
+	top_layout_fit(COLS, s->daemon, o->groups, &want, lay);
+	return vms;	/* NAME shows a VM's name somewhere */
 }
 
 /* Sorts that can be seen: ops (no column of its own), and those whose
@@ -115,7 +84,7 @@ static bool top_sort_shown(const struct top_opts *o, const struct top_sample *s,
 
 	if (sort == TOP_SORT_OPS)
 		return true;
-	top_layout(o, s, &lay);
+	top_layout(o, s, s->rows, s->nr_rows, &lay);
 	for (int c = 0; c < TOP_NR_COLS; c++)
 		if (top_cols[c].sort == sort)
 			return lay.on[c];
@@ -190,12 +159,16 @@ static void top_draw_help(void)
 		"  < >      sort by the column on the left / right (or arrow keys)",
 		"  s        the next sort (as >)",
 		"  g        group view (one row per group and disk) / member view",
+		"  c        member names: VM names / cgroup paths",
 		"  d        show one disk, the next one, ... then all again",
 		"  p        pause: keep the screen, take no samples (or space)",
 		"  l        device level (requests issued, iostat) / bio level (io.max)",
 		"  a        show or hide rows without I/O",
 		"  + -      double / halve the delay between samples",
 		"",
+		"MEMBER is the VM's name where one is known (libvirt's scope, a QEMU's",
+		"-name), else the cgroup path, cut at the front; CGROUP the path where",
+		"the screen has room. GROUP the member's policy group.",
 		"Columns: r/s w/s rMB/s wMB/s over the last window; LIMIT the group's",
 		"limit used most (iops, or bytes/s with K/M/G) and %LIM its use; FILL",
 		"the fullest burst bucket; THROT the time io.max held the member back",
@@ -282,7 +255,7 @@ static int top_draw_header(const struct top_opts *o, const struct top_sample *s,
 	}
 	if (!nd)
 		top_line(y++, "disk (no I/O)");
-	top_line(y++, "q quit  h help  <>s sort  g view  d disk  p pause  l level  a idle  +- delay");
+	top_line(y++, "q quit  h help  <>s sort  g view  c names  d disk  p pause  l level  a idle");
 	return y;
 }
 
@@ -291,6 +264,7 @@ void top_view_draw(struct top_opts *o, const struct top_sample *s)
 	struct top_row *grows = NULL, *rows = s->rows, **shown;
 	struct top_layout lay;
 	size_t nr = s->nr_rows, n;
+	bool vms;
 	int y, x;
 
 	if (o->help) {
@@ -306,19 +280,19 @@ void top_view_draw(struct top_opts *o, const struct top_sample *s)
 
 	erase();
 	y = top_draw_header(o, s, n);
-	top_layout(o, s, &lay);
+	vms = top_layout(o, s, rows, nr, &lay);
 
 	attron(A_REVERSE);
 	move(y, 0);
 	for (int c = 0; c < TOP_NR_COLS; c++) {
 		const char *title = top_cols[c].title;
-		int w = c == COL_NAME ? lay.name_width : top_cols[c].width;
+		int w = lay.width[c];
 		bool sorted = top_cols[c].sort == (int)o->sort;
 
 		if (!lay.on[c])
 			continue;
 		if (c == COL_NAME)
-			title = o->groups ? "GROUP" : s->daemon ? "MEMBER" : "CGROUP";
+			title = o->groups ? "GROUP" : s->daemon ? "MEMBER" : vms ? "NAME" : "CGROUP";
 		if (c != COL_NAME)
 			addch(' ');
 		if (sorted)
@@ -336,22 +310,23 @@ void top_view_draw(struct top_opts *o, const struct top_sample *s)
 		top_line(y, "no groups without a daemon: g goes back to cgroups");
 	for (size_t i = 0; i < n && y < LINES; i++, y++) {
 		const struct top_row *r = shown[i];
-		char line[1024], cell[64];
-		size_t off = 0, len;
-		const char *name = r->name;
+		char line[1024], cell[64], cut[TOP_CUT_MAX];
+		size_t off = 0;
 
 		for (int c = 0; c < TOP_NR_COLS && off < sizeof(line); c++) {
-			int w = c == COL_NAME ? lay.name_width : top_cols[c].width;
+			int w = lay.width[c];
 			const char *text = cell;
 
 			if (!lay.on[c])
 				continue;
 			if (c == COL_NAME) {
-				/* the end of a path says most: keep it, cut the front */
-				len = strlen(name);
-				text = (int)len > w ? name + len - w : name;
+				/* the end of a name says most: keep it, cut the front */
+				text = top_fit(top_row_label(o, r), w, cut, sizeof(cut));
+			} else if (c == COL_CGROUP) {
+				text = r->vm ? top_fit(r->name, w, cut, sizeof(cut)) : "";
 			} else if (c == COL_GROUP) {
-				text = r->group >= 0 ? s->groups[r->group].name : "-";
+				text = top_fit(r->group >= 0 ? s->groups[r->group].name : "-", w, cut,
+					       sizeof(cut));
 			} else if (c == COL_DEVICE) {
 				text = r->device;
 			} else {
@@ -441,6 +416,9 @@ int top_view_wait(struct top_opts *o, const struct top_sample *s, uint64_t until
 			return 1;
 		case 'g':
 			o->groups = !o->groups;
+			return 1;
+		case 'c':
+			o->paths = !o->paths;
 			return 1;
 		case 'd':
 			top_next_device(o, s);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # iorate top on a terminal (tmux) while a daemon enforces a group under
 # load: it reads the daemon's status over the control socket and shows the
-# member's rates, the group's limit and its use; q quits. Also at 80x24.
+# member's rates, the group's limit and its use; q quits. Also at 80x24,
+# where a libvirt-shaped member shows as its VM's name beside its group.
 # Runs inside the VM (tools/vmtest --kernel 6.12 -- bats tests/vm/035-top.bats).
 
 load helpers
@@ -148,11 +149,74 @@ quit_top() {
 @test "top at 80x24 under load keeps the rates, the limit and its use" {
 	loaded_daemon
 	start_top_tmux 80 24
-	# GROUP (and IO.MAX, THROT) make room at 80 columns
-	wait_loaded '^/topload +top0 +[0-9.]+ +[1-9][0-9]*\.[0-9] '
-	screen | grep -qE '^MEMBER +DEVICE +r/s +w/s +rMB/s +wMB/s +LIMIT +%LIM '
-	wait_screen '^/topload +top0 .* 400 +[0-9]{1,3}( |$)'
+	# IO.MAX and THROT make room at 80 columns; the group stays
+	wait_loaded '^/topload +load +top0 +[0-9.]+ +[1-9][0-9]*\.[0-9] '
+	screen | grep -qE '^MEMBER +GROUP +DEVICE +r/s +w/s +rMB/s +wMB/s +LIMIT +%LIM '
+	wait_screen '^/topload +load +top0 .* 400 +[0-9]{1,3}( |$)'
 	# nothing wraps: every line fits the 80 columns
 	[ "$(screen | awk 'length > 80' | wc -l)" = 0 ]
 	quit_top
+}
+
+@test "top names a libvirt VM and its group at 80x24; c shows the path; --json the same" {
+	need jq "tools/deps.txt"
+	disk_create top0
+	scope='/machine.slice/machine-qemu\x2d1\x2dweb\x2d1.scope'
+	cg_create "$scope/libvirt/emulator"
+	cg_create /topload
+	write_policy <<-EOF
+	[daemon]
+	metrics = off
+	socket = $SOCK
+	state-dir = $WORK/state
+	[group guests]
+	match = vm:web-*
+	device = /dev/top0
+	iops-total = 300
+	[group load]
+	match = cgroup:/topload
+	device = /dev/top0
+	iops-total = 400
+	EOF
+	start_daemon
+	# QEMU sits in libvirt/emulator below the scope, the member
+	fio_in "$scope/libvirt/emulator" top0 120 --rw=randwrite --bs=4k --iodepth=4
+	fio_in /topload top0 120 --rw=randwrite --bs=4k --iodepth=4
+	local i
+	for i in $(seq 200); do
+		grep -qE 'wios=[1-9]' "$CG$scope/io.stat" 2>/dev/null &&
+			grep -qE 'wios=[1-9]' "$CG/topload/io.stat" 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 2
+	# the status document names the member's group and VM
+	"$IORATE" status --json --socket "$SOCK" > "$WORK/status.json"
+	jq -e '.groups[] | select(.name == "guests") | .members[0] |
+		.group == "guests" and .vm == "web-1"' "$WORK/status.json"
+	start_top_tmux 80 24
+	wait_loaded '^web-1 +guests +top0 +[0-9.]+ +[1-9][0-9]*\.[0-9] '
+	screen | grep -qE '^MEMBER +GROUP +DEVICE +r/s +w/s +rMB/s +wMB/s +LIMIT +%LIM '
+	wait_screen '^web-1 +guests +top0 .* 300 +[0-9]{1,3}( |$)'
+	wait_screen '^/topload +load +top0 .* 400 +[0-9]{1,3}( |$)'
+	[ "$(screen | awk 'length > 80' | wc -l)" = 0 ]
+	echo "# the 80x24 screen:" >&3
+	screen | sed 's/^/# | /' >&3
+	# c: the cgroup path instead, cut at the front (FILL makes room for
+	# it); c again: the name
+	tmux -L "$TMUX_SOCK" send-keys c
+	wait_screen '^\.\.[^ ]*web\\x2d1\.scope +guests +top0 '
+	echo "# after c:" >&3
+	screen | sed -n '/^MEMBER/,/^$/p' | sed 's/^/# | /' >&3
+	tmux -L "$TMUX_SOCK" send-keys c
+	wait_screen '^web-1 +guests +top0 '
+	quit_top
+	# --json: top's own meter, each row named by the daemon's members
+	timeout 60 "$IORATE" top -n 2 -d 1 --json --socket "$SOCK" > "$WORK/top.json" 2> "$WORK/top.err"
+	grep -q "groups from the daemon on $SOCK" "$WORK/top.err"
+	tail -n 1 "$WORK/top.json" | jq -c '.rows[] | {cgroup, vm, groups, member}' | sed 's/^/# /' >&3
+	tail -n 1 "$WORK/top.json" | jq -e --arg scope "$scope" '[.rows[] |
+		select(.cgroup == $scope + "/libvirt/emulator") |
+		select(.vm == "web-1" and .groups == ["guests"] and .member == $scope)] | length == 1'
+	tail -n 1 "$WORK/top.json" | jq -e '[.rows[] | select(.cgroup == "/topload") |
+		select(.vm == null and .groups == ["load"] and .member == "/topload")] | length == 1'
 }
