@@ -12,6 +12,14 @@
 # from the VM's cgroup, so the load is fio in a cgroup below the domain's:
 # the host I/O a guest's throttle does not see (writeback, splits), which
 # is the user's problem (DESIGN.md §1).
+#
+# On 6.12 only, as 020 and 028 (the Makefile): on 6.1 (steady mode) the
+# first half holds (windows 190-221 against 200, mean 203.1), but lowering
+# io.max from 198 to 96 under this load loses blk-throttle's limit for
+# seconds, 6.1's unsigned carryover (docs/enforcement.md): windows 0 0 35
+# 89 98 100 112 120 against 100, and a bypass repair. The libvirt path
+# itself did its part there: the new limit was in io.max 56.6 ms after the
+# status file changed. That is issue 18's 6.1 cell, not this test's.
 
 load helpers
 
