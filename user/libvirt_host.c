@@ -70,6 +70,34 @@ static int lv_host_mount_source(dev_t dev, char *src, size_t len)
 	return ret;
 }
 
+/* A stacked volume as itself: /dev/mapper/NAME for dm (dm-N is not stable
+ * across boots, a written policy outlives one), /dev/NAME otherwise. */
+static int lv_host_volume(unsigned int ma, unsigned int mi, struct lv_mapping *m)
+{
+	char path[128], name[64] = "";
+	size_t used = strlen(m->how);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dm/name", ma, mi);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(name, sizeof(name), f))
+			name[strcspn(name, "\n")] = '\0';
+		fclose(f);
+	}
+	m->disks[0].dev = iorate_mkdev(ma, mi);
+	if (name[0]) {
+		snprintf(m->disks[0].name, sizeof(m->disks[0].name), "/dev/mapper/%.48s", name);
+	} else {
+		disk_name(m->disks[0].dev, name, sizeof(name));
+		snprintf(m->disks[0].name, sizeof(m->disks[0].name), "/dev/%.58s", name);
+	}
+	m->nr = 1;
+	snprintf(m->how + used, sizeof(m->how) - used, " -> volume %s, held on itself",
+		 m->disks[0].name);
+	return 0;
+}
+
 int lv_host_resolve(void *ctx, const struct lv_disk *d, struct lv_mapping *m,
 			  char *why, size_t whylen)
 {
@@ -116,6 +144,11 @@ int lv_host_resolve(void *ctx, const struct lv_disk *d, struct lv_mapping *m,
 				 major(dev), minor(dev));
 		}
 	}
+	/* A dm or md volume is held on itself, as the daemon holds a
+	 * device = /dev/VG/LV line: two drives on two LVs of one PV keep
+	 * their own limits, as QEMU gave each drive its own. */
+	if (disk_bio_based(iorate_mkdev(major(dev), minor(dev))))
+		return lv_host_volume(major(dev), minor(dev), m);
 	err = lv_host_leaves(major(dev), minor(dev), m);
 	if (err || !m->nr) {
 		snprintf(why, whylen, "%s: device %u:%u: no disk found in /sys/dev/block", d->source,

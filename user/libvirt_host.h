@@ -9,8 +9,10 @@
 /*
  * An lv_resolve_fn (ctx unused): stat the source; a block device, or a
  * file's filesystem device (from the mount table when st_dev is
- * anonymous, as on btrfs), then the disks beneath it. 0 with *m filled and
- * m->how saying how; -1 with the reason in why.
+ * anonymous, as on btrfs), then the disks beneath it: a partition's disk;
+ * a dm or md volume itself (its limit held per volume, as a policy's
+ * device = /dev/VG/LV is). 0 with *m filled and m->how saying how; -1 with
+ * the reason in why.
  */
 int lv_host_resolve(void *ctx, const struct lv_disk *d, struct lv_mapping *m,
 		    char *why, size_t whylen);

@@ -211,3 +211,34 @@ fio_file() {
 	! grep "^$(devnum "$lv") " $CG/any/io.max
 	stop_daemon
 }
+
+@test "import-libvirt: drives on two LVs of one PV get a group each, on the volumes; a file on an LV's filesystem too" {
+	vg_create vgs5 stk5
+	lvm_cmd lvcreate -q -y -L 128M -n sys vgs5 >/dev/null
+	lvm_cmd lvcreate -q -y -L 128M -n data vgs5 >/dev/null
+	lvm_cmd lvcreate -q -y -L 128M -n files vgs5 >/dev/null
+	mkfs.ext4 -q -F /dev/vgs5/files
+	mkdir -p "$WORK/files"
+	mount /dev/vgs5/files "$WORK/files"
+	MOUNTS+=("$WORK/files")
+	: > "$WORK/files/img.raw"
+	cat > "$WORK/dom.xml" <<-EOF
+	<domain type='kvm'><name>web-1</name><devices>
+	  <disk type='block' device='disk'><source dev='/dev/vgs5/sys'/><target dev='vda'/>
+	    <iotune><total_iops_sec>100</total_iops_sec></iotune></disk>
+	  <disk type='block' device='disk'><source dev='/dev/vgs5/data'/><target dev='vdb'/>
+	    <iotune><write_iops_sec>250</write_iops_sec></iotune></disk>
+	  <disk type='file' device='disk'><source file='$WORK/files/img.raw'/><target dev='vdc'/>
+	    <iotune><read_bytes_sec>1048576</read_bytes_sec></iotune></disk>
+	</devices></domain>
+	EOF
+	run "$IORATE" import-libvirt "$WORK/dom.xml"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# QEMU limited each drive apart: so does the policy, one group per LV
+	[[ $output == *"[group web-1-vgs5-sys]"*"device = /dev/mapper/vgs5-sys"*"iops-total = 100"* ]]
+	[[ $output == *"[group web-1-vgs5-data]"*"device = /dev/mapper/vgs5-data"*"iops-write = 250"* ]]
+	[[ $output == *"[group web-1-vgs5-files]"*"device = /dev/mapper/vgs5-files"*"bps-read = 1M"* ]]
+	# not on the PV's disk
+	[[ $output != *"device = /dev/stk5"* ]]
+}
