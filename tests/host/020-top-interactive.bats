@@ -150,15 +150,17 @@ wait_screen() {
 	[ "$(screen | awk 'length > 80' | wc -l)" = 0 ]
 	[ "$(screen | wc -l)" -le 24 ]
 	screen | grep -qE '^CGROUP +DEVICE +r/s +w/s +rMB/s +wMB/s +AWAIT'
-	# wider: the cgroup column grows (SIGWINCH, KEY_RESIZE)
-	tmux -L "$TMUX_SOCK" resize-window -x 130 -y 30
-	wait_screen '^CGROUP {40,}DEVICE'
+	# the name column is as wide as its longest name (top_layout.c), not
+	# as the screen: "/" and the loop device leave it at its minimum
+	screen | grep -qE '^CGROUP {1,8}DEVICE'
+	# narrower (SIGWINCH, KEY_RESIZE): the least useful columns go first,
+	# AWAIT then rMB/s; back at 80 they return
+	tmux -L "$TMUX_SOCK" resize-window -x 45 -y 20
+	wait_screen '^CGROUP +DEVICE +r/s +w/s +wMB/s *$'
+	[ "$(screen | awk 'length > 45' | wc -l)" = 0 ]
 	tmux -L "$TMUX_SOCK" resize-window -x 80 -y 24
-	wait_screen '^CGROUP {20,39}DEVICE'
+	wait_screen '^CGROUP +DEVICE +r/s +w/s +rMB/s +wMB/s +AWAIT'
 	[ "$(screen | awk 'length > 80' | wc -l)" = 0 ]
-	# narrower than 80: the least useful columns go first
-	tmux -L "$TMUX_SOCK" resize-window -x 60 -y 20
-	wait_screen '^CGROUP +DEVICE +r/s +w/s *$'
 	wait
 	quit_top
 }
