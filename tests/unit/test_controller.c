@@ -80,6 +80,27 @@ static void sim_tick(struct ctl_binding *b, struct sim_member *m, int n, double 
 	ctl_binding_tick(b, dt);
 }
 
+/*
+ * The loop's filters were tuned as weights per 100 ms tick (0.4 for the
+ * smoothed rates, 0.1 for the trim's gain, 0.05 for the conversion factor,
+ * five pressed ticks before the trim learns): as time constants they must
+ * give back exactly those at 100 ms, so that the default tick (and every
+ * VM test tuned at it) is unchanged; and ten 10 ms ticks must weigh what
+ * one 100 ms tick does.
+ */
+TEST(controller_tick_factors_at_100ms_are_the_tuned_ones)
+{
+	struct ctl_tick_factors f = ctl_tick_factors(0.1), fast = ctl_tick_factors(0.01);
+
+	ASSERT_NEAR(f.ewma, 0.4, 1e-9);
+	ASSERT_NEAR(f.trim_gain, 0.1, 1e-9);
+	ASSERT_NEAR(f.conv, 0.05, 1e-9);
+	ASSERT_NEAR(f.settle_s / 0.1, 5, 1e-9);
+	ASSERT_NEAR(1 - pow(1 - fast.ewma, 10), 0.4, 1e-9);
+	ASSERT_NEAR(1 - pow(1 - fast.trim_gain, 10), 0.1, 1e-9);
+	ASSERT_NEAR(1 - pow(1 - fast.conv, 10), 0.05, 1e-9);
+}
+
 TEST(controller_total_limit_holds_any_mix)
 {
 	struct policy_group g = sim_group();
