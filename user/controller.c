@@ -18,6 +18,12 @@ static_assert((int)POLICY_IOPS_TOTAL == CTL_IOPS * 3 && (int)POLICY_BPS_TOTAL ==
 	      "limit id = kind * 3 + (0 total, 1 read, 2 write)");
 static_assert((int)CTL_READ == (int)IORATE_DIR_READ && (int)CTL_WRITE == (int)IORATE_DIR_WRITE,
 	      "directions");
+/* k * 3 + 1 + d (initial_iomax, decide) and v[sub - 1] (sub_amount): a
+ * kind's read and write limits follow its total in CTL_READ, CTL_WRITE order */
+static_assert(CTL_READ == 0 && CTL_WRITE == 1 && CTL_NR_DIRS == 2 && CTL_NR_KINDS == 2 &&
+	      (int)POLICY_BPS_READ == CTL_BPS * 3 + 1 + CTL_READ &&
+	      (int)POLICY_IOPS_WRITE == CTL_IOPS * 3 + 1 + CTL_WRITE,
+	      "limit id = kind * 3 + 1 + dir");
 
 /*
  * The loop's filters are first-order: a tick of dt weighs 1 - exp(-dt/tau),
