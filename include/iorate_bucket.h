@@ -21,6 +21,12 @@
 #define __always_inline inline __attribute__((always_inline))
 #endif
 
+/* iorate_bucket_charge() indexes IORATE_LIMIT_*_READ + dir */
+_Static_assert(IORATE_DIR_READ == 0 && IORATE_DIR_WRITE == 1 &&
+	       IORATE_LIMIT_BPS_WRITE == IORATE_LIMIT_BPS_READ + 1 &&
+	       IORATE_LIMIT_IOPS_WRITE == IORATE_LIMIT_IOPS_READ + 1,
+	       "a direction's limit is its read limit + dir");
+
 #define IORATE_UNIT_SHIFT	16
 #define IORATE_UNIT_ONE		(1ULL << IORATE_UNIT_SHIFT)
 

@@ -18,10 +18,24 @@ static_assert((int)POLICY_IOPS_TOTAL == CTL_IOPS * 3 && (int)POLICY_BPS_TOTAL ==
 	      "limit id = kind * 3 + (0 total, 1 read, 2 write)");
 static_assert((int)CTL_READ == (int)IORATE_DIR_READ && (int)CTL_WRITE == (int)IORATE_DIR_WRITE,
 	      "directions");
+/* k * 3 + 1 + d (initial_iomax, decide) and v[sub - 1] (sub_amount): a
+ * kind's read and write limits follow its total in CTL_READ, CTL_WRITE order */
+static_assert(CTL_READ == 0 && CTL_WRITE == 1 && CTL_NR_DIRS == 2 && CTL_NR_KINDS == 2 &&
+	      (int)POLICY_BPS_READ == CTL_BPS * 3 + 1 + CTL_READ &&
+	      (int)POLICY_IOPS_WRITE == CTL_IOPS * 3 + 1 + CTL_WRITE,
+	      "limit id = kind * 3 + 1 + dir");
 
-/* Weight of the newest tick in smoothed rates: ~3 ticks of memory, so a
- * member going idle hands its share over within a few hundred ms. */
-#define CTL_EWMA	0.4
+/*
+ * The loop's filters are first-order: a tick of dt weighs 1 - exp(-dt/tau),
+ * the same memory in seconds whatever the policy's tick (10 ms to 10 s).
+ * Each tau was tuned as a weight w per 100 ms tick (the default, and every
+ * VM test's): tau = -0.1 s / ln(1 - w) gives back exactly w at 100 ms, so
+ * the default tick behaves as it was tuned (test_controller.c checks it).
+ *
+ * Smoothed rates: tuned as w = 0.4 (~3 ticks of memory, so a member going
+ * idle hands its share over within a few hundred ms), tau = 0.196 s.
+ */
+#define CTL_EWMA_TAU_S	(-0.1 / log(1 - 0.4))
 /* Debt of an overshoot is repaid over this long ("delayed release"). */
 #define CTL_REPAY_S	1.0
 /* io.max rejects 0 (ERANGE) and 1 (EINVAL), but tiny values are worse
@@ -36,7 +50,8 @@ static_assert((int)CTL_READ == (int)IORATE_DIR_READ && (int)CTL_WRITE == (int)IO
  * timer slack, a restarted slice at every write): a saturated member's
  * shortfall is learnt into a slow correction, bounded so that it can never
  * be what lets a member overshoot (the buckets' debt handles that). */
-#define CTL_TRIM_GAIN	0.1
+/* Tuned as a gain of 0.1 of the error per 100 ms tick: tau = 0.949 s. */
+#define CTL_TRIM_TAU_S	(-0.1 / log(1 - 0.1))
 #define CTL_TRIM_MIN	0.9
 #define CTL_TRIM_MAX	1.25
 /* A member whose io.max-counted rate reaches this share of the io.max in
@@ -46,12 +61,14 @@ static_assert((int)CTL_READ == (int)IORATE_DIR_READ && (int)CTL_WRITE == (int)IO
  * under any bar set against its target, and was never unlearnt (measured:
  * 30/s against a target of 40 for a whole run). */
 #define CTL_PRESSED_SHARE	0.75
-/* Ticks a member must press before its trim learns: CTL_EWMA's rates are
- * 92% settled after five. */
-#define CTL_TRIM_SETTLE_TICKS	5
-/* The conversion factor's memory (~2 s): writeback's bio/request ratio
- * swings within a flush (update_conv). */
-#define CTL_CONV_SLOW	0.05
+/* How long a member must press before its trim learns: the smoothed rates
+ * are 92% settled after 2.5 x CTL_EWMA_TAU_S (0.6^5: five 100 ms ticks,
+ * the value this was tuned as). */
+#define CTL_TRIM_SETTLE_S	0.5
+/* The conversion factor's memory: tuned as w = 0.05 per 100 ms tick,
+ * tau = 1.95 s; writeback's bio/request ratio swings within a flush
+ * (update_conv). */
+#define CTL_CONV_TAU_S	(-0.1 / log(1 - 0.05))
 /* Conversion factors outside this range are measurement noise. */
 #define CTL_CONV_MIN	(1.0 / 256)
 #define CTL_CONV_MAX	64.0
@@ -59,6 +76,22 @@ static_assert((int)CTL_READ == (int)IORATE_DIR_READ && (int)CTL_WRITE == (int)IO
  * share of the io.max in force (blk-throttle delivers a little less than
  * its limit, see CTL_TRIM_*). */
 #define CTL_THROTTLED_SHARE	0.9
+
+/* A first-order filter's weight for a tick of dt_s. */
+static double tick_weight(double tau_s, double dt_s)
+{
+	return -expm1(-dt_s / tau_s);
+}
+
+struct ctl_tick_factors ctl_tick_factors(double dt_s)
+{
+	return (struct ctl_tick_factors){
+		.ewma = tick_weight(CTL_EWMA_TAU_S, dt_s),
+		.trim_gain = tick_weight(CTL_TRIM_TAU_S, dt_s),
+		.conv = tick_weight(CTL_CONV_TAU_S, dt_s),
+		.settle_s = CTL_TRIM_SETTLE_S,
+	};
+}
 
 static int limit_kind(int id) { return id / 3; }
 /* 0 total, 1 read, 2 write */
@@ -248,9 +281,9 @@ static double units(const struct ctl_input *in, int kind, int dir, uint64_t iops
 	return u;
 }
 
-static double ewma(double old, double sample)
+static double ewma(double old, double sample, double w)
 {
-	return old + CTL_EWMA * (sample - old);
+	return old + w * (sample - old);
 }
 
 static double sub_amount(const double v[CTL_NR_DIRS], int sub)
@@ -259,7 +292,7 @@ static double sub_amount(const double v[CTL_NR_DIRS], int sub)
 }
 
 /*
- * The factor io.max is set with: the ratio of two slow averages (~2 s) of
+ * The factor io.max is set with: the ratio of two slow averages (tau ~2 s) of
  * what io.max counted and what the disk did, in both modes. Not the ratio
  * of the fast rates: blk-throttle counts a large bio when its first piece
  * passes and each further piece when it is split off, before it passes,
@@ -269,7 +302,7 @@ static double sub_amount(const double v[CTL_NR_DIRS], int sub)
  * at 316 against 200 from a factor of 1.45: 310/s at the disk for 600 ms)
  * and collapsed after it. Averaged over a flush the two counts agree.
  */
-static void update_conv(struct ctl_slot *s, int k, int d, double thr, double dev)
+static void update_conv(struct ctl_slot *s, int k, int d, double thr, double dev, double w)
 {
 	double *ts = &s->thr_slow[k][d], *ds = &s->dev_slow[k][d];
 
@@ -284,8 +317,8 @@ static void update_conv(struct ctl_slot *s, int k, int d, double thr, double dev
 		*ds = dev;
 		*ts = fmin(thr, dev);
 	} else {
-		*ts += CTL_CONV_SLOW * (thr - *ts);
-		*ds += CTL_CONV_SLOW * (dev - *ds);
+		*ts += w * (thr - *ts);
+		*ds += w * (dev - *ds);
 	}
 	if (*ds > 1e-9 && *ts > 1e-9)
 		s->conv[k][d] = fmax(CTL_CONV_MIN, fmin(CTL_CONV_MAX, *ts / *ds));
@@ -319,6 +352,8 @@ static void tick_units(const struct ctl_binding *b, struct ctl_slot *s,
 
 static void measure(struct ctl_binding *b, double dt_s)
 {
+	struct ctl_tick_factors f = ctl_tick_factors(dt_s);
+
 	for (int i = 0; i < b->nr_slots; i++) {
 		struct ctl_slot *s = &b->slots[i];
 		double done[CTL_NR_KINDS][CTL_NR_DIRS];
@@ -329,9 +364,9 @@ static void measure(struct ctl_binding *b, double dt_s)
 				double dev = done[k][d];
 				double thr = k == CTL_BPS ? s->thr.bytes[d] : s->thr.ops[d];
 
-				s->dev_rate[k][d] = ewma(s->dev_rate[k][d], dev / dt_s);
-				s->thr_rate[k][d] = ewma(s->thr_rate[k][d], thr / dt_s);
-				update_conv(s, k, d, thr / dt_s, dev / dt_s);
+				s->dev_rate[k][d] = ewma(s->dev_rate[k][d], dev / dt_s, f.ewma);
+				s->thr_rate[k][d] = ewma(s->thr_rate[k][d], thr / dt_s, f.ewma);
+				update_conv(s, k, d, thr / dt_s, dev / dt_s, f.conv);
 			}
 		}
 	}
@@ -404,21 +439,24 @@ static void learn_trim(const struct ctl_binding *b, struct ctl_slot *s, int k, i
 	 * how io.max delivers (CTL_PRESSED_SHARE). */
 	if (prev <= 0 || !s->iomax[k][d] ||
 	    s->thr_rate[k][d] < CTL_PRESSED_SHARE * s->iomax[k][d]) {
-		s->pressed_ticks[k][d] = 0;
+		s->pressed_s[k][d] = 0;
 		return;
 	}
 	/* The smoothed rates lag a member that has just started pressing
 	 * (a writeback flush: the disk at 200/s while its smoothed rate
 	 * still climbs from 90): a trim learnt then is a ramp, not a
-	 * shortfall, and it let the next flush through at 1.2 x the limit. */
-	if (++s->pressed_ticks[k][d] < CTL_TRIM_SETTLE_TICKS)
+	 * shortfall, and it let the next flush through at 1.2 x the limit.
+	 * Half a tick of slack: the daemon's dt is measured, and a tick of
+	 * 99.9 ms must not need a sixth one at 100 ms. */
+	s->pressed_s[k][d] += b->dt_s;
+	if (s->pressed_s[k][d] < CTL_TRIM_SETTLE_S - b->dt_s / 2)
 		return;
 	/* Far above its target, io.max was not holding (steady mode runs
 	 * where that happens): no lesson about how io.max delivers. */
 	if (b->steady && s->dev_rate[k][d] > 1.15 * prev)
 		return;
 	err = (prev - s->dev_rate[k][d]) / prev;
-	*trim += CTL_TRIM_GAIN * err;
+	*trim += tick_weight(CTL_TRIM_TAU_S, b->dt_s) * err;
 	if (*trim < CTL_TRIM_MIN)
 		*trim = CTL_TRIM_MIN;
 	if (*trim > CTL_TRIM_MAX)

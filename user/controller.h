@@ -50,12 +50,12 @@ struct ctl_slot {
 	double target[CTL_NR_KINDS][CTL_NR_DIRS];	/* device units/s; 0 = none */
 	double trim[CTL_NR_KINDS][CTL_NR_DIRS];	/* learnt io.max correction, 1 = none */
 	/* io.max units per device unit: the ratio of two slow averages
-	 * (~2 s), 0 = unknown */
+	 * (tau ~2 s), 0 = unknown */
 	double conv[CTL_NR_KINDS][CTL_NR_DIRS];
 	double thr_slow[CTL_NR_KINDS][CTL_NR_DIRS];
 	double dev_slow[CTL_NR_KINDS][CTL_NR_DIRS];
-	/* consecutive ticks pressing against io.max (learn_trim) */
-	int pressed_ticks[CTL_NR_KINDS][CTL_NR_DIRS];
+	/* seconds of consecutive ticks pressing against io.max (learn_trim) */
+	double pressed_s[CTL_NR_KINDS][CTL_NR_DIRS];
 	uint64_t iomax[CTL_NR_KINDS][CTL_NR_DIRS];	/* out: 0 = unlimited */
 	/* Seconds of ticks in which the member was held back: in some
 	 * direction, what io.max counts reached 90% of the io.max the
@@ -78,6 +78,18 @@ struct ctl_binding {
 	 * the limit itself (kquirks.h). Bursts still move it. */
 	bool steady;
 };
+
+/* The loop's per-tick factors for a tick of dt_s, from its time constants
+ * (controller.c): the weight of the newest tick in smoothed rates and in the
+ * conversion factor's slow averages, the trim's gain; and how long a member
+ * presses before its trim learns. */
+struct ctl_tick_factors {
+	double ewma;
+	double trim_gain;
+	double conv;
+	double settle_s;
+};
+struct ctl_tick_factors ctl_tick_factors(double dt_s);
 
 void ctl_binding_init(struct ctl_binding *b, const struct policy_group *g, uint32_t dev,
 		      bool steady, struct bucket_sets *sets);

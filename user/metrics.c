@@ -157,6 +157,8 @@ char *metrics_render(const struct status_snapshot *s)
 			if (!s->groups[g].limits[id].avg)
 				continue;
 			fputs("iorate_limit", f);
+			_Static_assert(POLICY_IOPS_TOTAL == 3 && POLICY_NR_LIMITS == 6,
+				      "kinds[id / 3], subs[id % 3]");
 			metrics_labels(f, "group", s->groups[g].name, "kind", kinds[id / 3],
 				       "direction", subs[id % 3], NULL);
 			metrics_u64(f, s->groups[g].limits[id].avg);

@@ -37,6 +37,11 @@ static const char *const policy_daemon_keys[DKEY_NR] = {
 };
 
 enum policy_limit_field { FIELD_AVG, FIELD_MAX, FIELD_LEN, FIELD_NR };
+/* A limit's keys are GKEY_LIMIT0 + id * FIELD_NR + field, named from
+ * policy_limit_names[] and policy_field_suffix[] in these orders; ids at or
+ * above POLICY_IOPS_TOTAL are counts, below it rates. */
+_Static_assert(FIELD_AVG == 0 && FIELD_NR == 3, "three fields a limit");
+_Static_assert(POLICY_IOPS_TOTAL == POLICY_NR_LIMITS / 2, "bps limits, then iops");
 
 /* Group keys: the named ones, then limit id x field. */
 enum policy_group_key {

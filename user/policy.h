@@ -44,6 +44,12 @@ enum policy_limit_id {	/* QEMU's BucketType order */
 	POLICY_IOPS_TOTAL, POLICY_IOPS_READ, POLICY_IOPS_WRITE,
 	POLICY_NR_LIMITS,
 };
+/* id / 3 is the kind (0 bps, 1 iops), id % 3 the direction (0 total,
+ * 1 read, 2 write): controller.c, metrics.c, top_source.c count on it. */
+_Static_assert(POLICY_BPS_READ == POLICY_BPS_TOTAL + 1 && POLICY_BPS_WRITE == POLICY_BPS_TOTAL + 2 &&
+	       POLICY_IOPS_TOTAL == POLICY_BPS_TOTAL + 3 && POLICY_IOPS_READ == POLICY_IOPS_TOTAL + 1 &&
+	       POLICY_IOPS_WRITE == POLICY_IOPS_TOTAL + 2 && POLICY_NR_LIMITS == 6 &&
+	       POLICY_BPS_TOTAL == 0, "limit id = kind * 3 + (0 total, 1 read, 2 write)");
 
 /* 0 = unset (QEMU: unlimited). max_length_s is 1 when max is set without a
  * length (QEMU's default) and 0 whenever max is unset. */

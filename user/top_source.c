@@ -153,6 +153,9 @@ static void top_row_limit(const struct top_group *g, struct top_row *row)
 	for (int id = 0; id < POLICY_NR_LIMITS; id++) {
 		bool bytes = id < POLICY_IOPS_TOTAL;
 		int sub = id % 3;	/* total, read, write */
+
+		_Static_assert(POLICY_IOPS_TOTAL == 3 && POLICY_BPS_READ == 1 && POLICY_BPS_WRITE == 2,
+			      "id % 3: total, read, write; bps below POLICY_IOPS_TOTAL");
 		const double *v = bytes ? row->acct_bytes_s : row->acct_ops_s;
 		double used = sub == 0 ? v[0] + v[1] : v[sub - 1];
 		double pct;

@@ -60,3 +60,30 @@ TEST(split_by_mix_pressed_sliver_gets_a_tenth)
 	ASSERT_NEAR(c[R].alloc, 40, 1e-9);
 	ASSERT_NEAR(c[W].alloc, 360, 1e-9);
 }
+
+/*
+ * Issue 18: writes allocated 396 of 400 with demand 330, reads allocated 4
+ * and pressed. The writes' headroom (412.5) left the reads -12.5, which
+ * io.max's 10 IOPS floor raised to 10: 5.6% over the budget. The spare
+ * rule applies only while the headroom leaves the pressed ones their 10%;
+ * here the mix decides, and the pressed sliver gets its 10%.
+ */
+TEST(split_by_mix_never_below_zero_nor_over_budget)
+{
+	struct split_consumer c[2] = { { .demand = 4, .alloc = 4 }, { .demand = 330, .alloc = 396 } };
+
+	split_by_mix(400, c, 2);
+	ASSERT_TRUE(c[R].alloc >= 0);
+	ASSERT_TRUE(c[R].alloc + c[W].alloc <= 400 + 1e-9);
+	ASSERT_NEAR(c[R].alloc, 40, 1e-9);
+	ASSERT_NEAR(c[W].alloc, 360, 1e-9);
+	/* at any budget the pressed one's floor is met from the others */
+	for (double budget = 10; budget <= 1000; budget += 10) {
+		c[R] = (struct split_consumer){ .demand = 4, .alloc = 4 };
+		c[W] = (struct split_consumer){ .demand = 0.825 * budget, .alloc = 0.99 * budget };
+		split_by_mix(budget, c, 2);
+		if (!ASSERT_TRUE(c[R].alloc >= 0 && c[W].alloc >= 0 &&
+				 c[R].alloc + c[W].alloc <= budget * (1 + 1e-12)))
+			fprintf(stderr, "    budget %.0f: %.2f + %.2f\n", budget, c[R].alloc, c[W].alloc);
+	}
+}
