@@ -73,6 +73,14 @@ struct {
 	__type(value, __u8);
 } watched_pids SEC(".maps");
 
+/* inode -> when its last foreign-dirty event was posted */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IORATE_MAX_FOREIGN_INODES);
+	__type(key, __u64);
+	__type(value, __u64);
+} foreign_posted SEC(".maps");
+
 /* Set by the daemon while its policy selects processes (pid:, exe:, a
  * bare QEMU by vm:); otherwise no exec costs more than this test. */
 bool watch_exec = false;
@@ -141,6 +149,10 @@ static __always_inline int post_id_event(__u32 id, __u32 kind)
 	ev->pid = id;
 	ev->cgroup_id = 0;
 	ev->ts_ns = bpf_ktime_get_ns();
+	ev->owner_id = 0;
+	ev->ino = 0;
+	ev->dev = 0;
+	ev->pad3 = 0;
 	ev->path_len = 0;
 	ev->pad2 = 0;
 	ev->path[0] = '\0';
@@ -289,6 +301,10 @@ static __always_inline int post_cgroup_event(struct cgroup *cgrp, const char *pa
 	ev->pad2 = 0;
 	ev->cgroup_id = cgrp->kn->id;
 	ev->ts_ns = bpf_ktime_get_ns();
+	ev->owner_id = 0;
+	ev->ino = 0;
+	ev->dev = 0;
+	ev->pad3 = 0;
 	if (kind == IORATE_EVENT_CGROUP_MKDIR && path)
 		len = bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), path);
 	if (len <= 0) {
@@ -332,4 +348,50 @@ int BPF_PROG(proc_exit, struct task_struct *p)
 		return 0;
 	bpf_map_delete_elem(&watched_pids, &pid);
 	return post_id_event(pid, IORATE_EVENT_EXIT);
+}
+
+/*
+ * cgroup v2 charges an inode's writeback to the cgroup that owns it (first
+ * dirtied it: created the image) until the kernel has seen enough foreign
+ * flushing to move it, ~30 s at a VM's pace (DESIGN.md "Measured later").
+ * Meanwhile the VM's writes reach the disk under the owner's io.max. The
+ * memcg code fires this tracepoint when a page of such an inode is
+ * dirtied by another cgroup: only then, so it costs nothing otherwise.
+ */
+SEC("tp_btf/track_foreign_dirty")
+int BPF_PROG(foreign_dirty, struct folio *folio, struct bdi_writeback *wb)
+{
+	struct address_space *mapping = folio->mapping;
+	__u64 now = bpf_ktime_get_ns(), key, *last;
+	struct iorate_event *ev;
+	struct inode *inode;
+
+	if (!mapping || !wb->blkcg_css)
+		return 0;
+	inode = mapping->host;
+	if (!inode)
+		return 0;
+	key = (__u64)inode;
+	last = bpf_map_lookup_elem(&foreign_posted, &key);
+	if (last && now - *last < IORATE_FOREIGN_EVERY_NS)
+		return 0;
+	bpf_map_update_elem(&foreign_posted, &key, &now, BPF_ANY);
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(IORATE_STAT_EVENTS_LOST);
+		return 0;
+	}
+	ev->kind = IORATE_EVENT_FOREIGN_DIRTY;
+	ev->pid = bpf_get_current_pid_tgid() >> 32;
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->ts_ns = now;
+	ev->owner_id = wb->blkcg_css->cgroup->kn->id;
+	ev->ino = inode->i_ino;
+	ev->dev = inode->i_sb->s_dev;
+	ev->pad3 = 0;
+	ev->path_len = 0;
+	ev->pad2 = 0;
+	ev->path[0] = '\0';
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
 }

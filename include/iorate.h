@@ -140,13 +140,27 @@ enum iorate_event_kind {
 	IORATE_EVENT_EXEC = 3,		/* only while the daemon watches processes */
 	IORATE_EVENT_EXIT = 4,		/* only for pids the daemon watches */
 	IORATE_EVENT_BUCKET_FULL = 5,	/* pid holds the bucket set's index */
+	/* A page dirtied by cgroup_id (pid: the dirtier) in a file whose
+	 * writeback the kernel charges to another cgroup (owner_id): an
+	 * image made elsewhere. At most one per inode per
+	 * IORATE_FOREIGN_EVERY_NS while the dirtying goes on. */
+	IORATE_EVENT_FOREIGN_DIRTY = 6,
 };
+
+#define IORATE_FOREIGN_EVERY_NS		1000000000ULL
+#define IORATE_MAX_FOREIGN_INODES	4096
 
 struct iorate_event {
 	__u32 kind;
 	__u32 pid;		/* exec/exit: the process (thread group) id */
 	__u64 cgroup_id;
 	__u64 ts_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	/* foreign dirty: the inode's writeback cgroup, the inode, and its
+	 * filesystem's dev_t (MKDEV encoding); 0 for the other kinds */
+	__u64 owner_id;
+	__u64 ino;
+	__u32 dev;
+	__u32 pad3;
 	/* mkdir: the cgroup's path from the hierarchy's root, as the
 	 * tracepoint gives it; path_len is the length read (a full buffer
 	 * means it may be cut: the reader then scans instead) */

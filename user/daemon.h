@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "bucket_sets.h"
 #include "controller.h"
+#include "daemon_foreign.h"
 #include "disk.h"
 #include "iomax.h"
 #include "libvirt_live.h"
@@ -105,6 +106,7 @@ struct daemon {
 	struct libvirt_live libvirt;	/* the watch on libvirt-dir */
 	struct libvirt_live_report libvirt_found;	/* its last expansion */
 	uint64_t libvirt_seen_ns;	/* a change read, not yet in io.max */
+	struct daemon_foreign foreign;	/* writeback charged elsewhere */
 };
 
 int daemon_init(struct daemon *d, const char *policy_path);

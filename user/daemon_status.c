@@ -296,6 +296,8 @@ int daemon_status_snapshot(struct daemon *d, const struct daemon_status_window *
 	out->charge_pairs = d->nr_charges;
 	out->charges_refused = d->charges_refused + d->sets.exhausted;
 	out->bucket_events = d->bucket_events;
+	out->writeback_escapes = d->foreign.escapes;
+	out->writeback_escaping = d->foreign.nr;
 	out->tighten_last_ms = d->tighten_last_ns / 1e6;
 	out->tighten_max_ms = d->tighten_max_ns / 1e6;
 	out->groups = calloc(d->policy.nr_groups + 1, sizeof(*out->groups));
@@ -471,6 +473,10 @@ struct json_object *daemon_status_json(const struct status_snapshot *s)
 	json_object_object_add(counters, "charge_pairs", json_object_new_uint64(s->charge_pairs));
 	json_object_object_add(counters, "charges_refused", json_object_new_uint64(s->charges_refused));
 	json_object_object_add(counters, "bucket_events", json_object_new_uint64(s->bucket_events));
+	json_object_object_add(counters, "writeback_escapes",
+			       json_object_new_uint64(s->writeback_escapes));
+	json_object_object_add(counters, "writeback_escaping",
+			       json_object_new_uint64(s->writeback_escaping));
 	json_object_object_add(counters, "tighten_last_ms", json_object_new_double(s->tighten_last_ms));
 	json_object_object_add(counters, "tighten_max_ms", json_object_new_double(s->tighten_max_ms));
 	json_object_object_add(o, "counters", counters);

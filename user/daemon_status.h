@@ -87,6 +87,8 @@ struct status_snapshot {
 	uint64_t charge_pairs;		/* (cgroup, disk) pairs BPF charges */
 	uint64_t charges_refused;	/* pairs or sets BPF could not be given */
 	uint64_t bucket_events;		/* bucket-full events acted on */
+	uint64_t writeback_escapes;	/* members' files charged elsewhere */
+	uint64_t writeback_escaping;	/* of those, still followed now */
 	double tighten_last_ms, tighten_max_ms;	/* bucket full -> io.max */
 	struct status_group *groups;
 	int nr_groups;

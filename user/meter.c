@@ -24,6 +24,7 @@ struct meter {
 	uint32_t batch_cap;
 	struct iorate_bucket_set *bucket_sets;	/* the array map, mmapped */
 	size_t bucket_sets_len;
+	bool foreign_dirty;	/* the kernel has track_foreign_dirty */
 };
 
 /* Entries per batch syscall: 1000 VMs' pairs in one or two calls, 180 KiB
@@ -62,6 +63,11 @@ int meter_watch_pid(struct meter *m, uint32_t pid, bool on)
 	if (bpf_map_delete_elem(fd, &pid) && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+bool meter_sees_foreign_dirty(const struct meter *m)
+{
+	return m->foreign_dirty;
 }
 
 uint32_t meter_usage_capacity(struct meter *m)
@@ -118,6 +124,12 @@ int meter_open(struct meter **out)
 			bpf_map__set_max_entries(m->skel->maps.usage, n);
 	}
 	m->usage_entries = bpf_map__max_entries(m->skel->maps.usage);
+	/* A kernel without cgroup writeback (no memcg or blkcg) has no
+	 * foreign dirtying to see, nor this tracepoint: everything else
+	 * still works. */
+	m->foreign_dirty = libbpf_find_vmlinux_btf_id("track_foreign_dirty", BPF_TRACE_RAW_TP) > 0;
+	if (!m->foreign_dirty)
+		bpf_program__set_autoload(m->skel->progs.foreign_dirty, false);
 	err = iorate_bpf__load(m->skel);
 	if (err) {
 		log_error("failed to load BPF programs: %s (needs root, kernel BTF and tp_btf: Linux >= 5.16)",

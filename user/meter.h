@@ -11,6 +11,8 @@
 struct meter;
 
 int meter_open(struct meter **out);
+/* Whether foreign-dirty events can come (the kernel has cgroup writeback). */
+bool meter_sees_foreign_dirty(const struct meter *m);
 void meter_close(struct meter *m);
 /* Replace t's contents with the current counters (batch reads: one
  * syscall per METER_BATCH_ENTRIES entries). */

@@ -251,6 +251,13 @@ char *metrics_render(const struct status_snapshot *s)
 	metrics_counter(f, "iorate_bucket_events_total",
 			"Buckets that filled between ticks; each tightened io.max at once.",
 			s->bucket_events);
+	metrics_counter(f, "iorate_writeback_escapes_total",
+			"Files a member dirtied whose writeback the kernel charged to another cgroup.",
+			s->writeback_escapes);
+	metrics_family(f, "iorate_writeback_escaping", "gauge",
+		       "Such files now: their flushes pass outside the member's io.max.");
+	fputs("iorate_writeback_escaping", f);
+	metrics_u64(f, s->writeback_escaping);
 	metrics_family(f, "iorate_tighten_seconds", "gauge",
 		       "From a bucket filling (BPF) to io.max written: last and worst since start.");
 	fputs("iorate_tighten_seconds{stat=\"last\"}", f);

@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# An image made outside the VM's cgroup, as libvirt, qemu-img or a copy
+# make it. cgroup v2 charges an inode's writeback to the cgroup that made
+# it until the kernel has seen enough foreign flushing to move it: about
+# 30 s at a VM's pace, with the VM's flushes passing under the maker's
+# io.max meanwhile (DESIGN.md "Measured later": 876-946 w/s against a cap
+# of 100 for 29.8 s on 6.12, 29.9 s on 6.1).
+#
+# The daemon sees the foreign dirtying (BPF, track_foreign_dirty), names
+# the VM and the cgroup charged, and flushes the file every 250 ms through
+# the writer's own descriptor so that the kernel moves the inode sooner.
+# What these tests assert is that, and the time the escape lasts; the
+# first seconds are not held (no mechanism holds a root-owned inode's
+# writeback: io.max has no line on the root cgroup). An image made in any
+# other cgroup is held from the first flush: that cgroup takes the VM's
+# io.max line on the disk until the kernel moves the inode.
+#
+# Both kernels (the Makefile): 6.12 and 6.1 gave the same figures.
+
+load helpers
+
+LIMIT=100
+
+setup() {
+	vm_setup
+	old_expire=$(sysctl -n vm.dirty_expire_centisecs)
+	old_wb=$(sysctl -n vm.dirty_writeback_centisecs)
+	# a 3 s expiry, as DESIGN.md's measurement: a flush every few seconds
+	sysctl -qw vm.dirty_expire_centisecs=300 vm.dirty_writeback_centisecs=100
+}
+
+teardown() {
+	sysctl -qw vm.dirty_expire_centisecs="$old_expire" vm.dirty_writeback_centisecs="$old_wb"
+	vm_teardown
+}
+
+foreign_policy() {
+	write_policy <<-EOF
+	[daemon]
+	metrics = off
+	state-dir = $WORK/state
+	[group vm]
+	match = cgroup:/w1
+	device = /dev/fo0
+	iops-write = $LIMIT
+	EOF
+}
+
+# held FILE SKIP: the windows after SKIP held. 6.1 holds writeback in
+# steady mode, as loosely as 020's writeback test asserts there (no window
+# at twice the limit, the mean within +5%); 6.12 as any held load.
+held_after() {
+	if [[ $(uname -r) == 6.1.* ]]; then
+		awk -v s="$2" -v l="$LIMIT" 'NR > s { n++; sum += $2; if ($2 > 2 * l) bad = 1 }
+			END { printf "mean %.1f over %d windows\n", sum / n, n; exit bad || n < 3 || sum / n > 1.05 * l }' "$1"
+		return
+	fi
+	check_windows "$1" 2 "$2" "$LIMIT"
+}
+
+# escape FILE: seconds until the last window above the limit's tolerance
+# (0: none was)
+escape_s() {
+	awk -v l="$LIMIT" -v t="$WINDOW_TOL" '$2 > l * (1 + t) { last = NR } END { print last + 0 }' "$1"
+}
+
+# run_writer: buffered 4 KiB random writes at 300/s into $IMG from /w1,
+# sampled for 26 s from its first dirtying
+run_writer() {
+	cg_create /w1
+	foreign_policy
+	start_daemon
+	cg_run /w1 fio --name=vm --filename="$IMG" --size=64m --rw=randwrite --bs=4k \
+		--ioengine=psync --rate_iops=300 --time_based --runtime=30 --output=/dev/null
+	sample_disk fo0 26 "$WORK/win"
+	cat "$WORK/win"
+}
+
+@test "an image made in the root cgroup: the VM is named, the cgroup charged too, and the escape is cut short" {
+	fs_create fo0
+	IMG=$FS_MNT/vm.img
+	( echo $BASHPID > $CG/cgroup.procs && exec truncate -s 64M "$IMG" )
+	run_writer
+	local ino esc
+	ino=$(stat -c %i "$IMG")
+	esc=$(escape_s "$WORK/win")
+	echo "# root-owned image: windows above ${LIMIT}+10% until ${esc} s; then $(awk -v s="$esc" 'NR > s { n++; sum += $2; if ($2 > m) m = $2 } END { printf "mean %.1f, max %.1f", sum / n, m }' "$WORK/win") (w/s)" >&3
+	grep "writes inode $ino on" "$WORK/daemon.log" | sed 's/^/# /' >&3
+	grep -q "warning: /w1 writes inode $ino on $(devnum fo0), whose writeback the kernel charges to / (the file was made there)" "$WORK/daemon.log"
+	grep -q "iorate flushes the file every 250 ms" "$WORK/daemon.log"
+	# the kernel alone: flushes of 861-941 w/s every 3 s, still escaping
+	# after 26 s (6.12, IORATE_FOREIGN_FLUSH=off); with the daemon's
+	# flushes the windows were 13 266 275 228, then held from the 5th
+	# second, on 6.12 and on 6.1 (escape 4 s): twice that is the bound
+	(( esc <= 8 ))
+	held_after "$WORK/win" "$esc"
+	wait_for 10 grep -q "/w1: inode $ino on .* its writeback follows the writer's cgroup now" "$WORK/daemon.log"
+	grep "/w1: inode $ino" "$WORK/daemon.log" | tail -1 | sed 's/^/# /' >&3
+	stop_daemon
+}
+
+@test "an image made by another cgroup (as libvirtd.service would): that cgroup takes the VM's line on the disk until the kernel moves the inode" {
+	fs_create fo0
+	IMG=$FS_MNT/vm.img
+	cg_create /mk
+	cg_run /mk truncate -s 64M "$IMG"
+	wait "$CG_PID"
+	run_writer
+	local ino esc
+	ino=$(stat -c %i "$IMG")
+	esc=$(escape_s "$WORK/win")
+	echo "# image made in /mk, /mk capped meanwhile: windows above ${LIMIT}+10% until ${esc} s; $(awk 'NR > 1 { n++; sum += $2; if ($2 > m) m = $2 } END { printf "from the 2nd second mean %.1f, max %.1f", sum / n, m }' "$WORK/win") (w/s)" >&3
+	grep -q "warning: /w1 writes inode $ino on $(devnum fo0), whose writeback the kernel charges to /mk: .* iorate gives that cgroup the member's io.max meanwhile" "$WORK/daemon.log"
+	# held from the first flush: the line is on /mk before it comes
+	held_after "$WORK/win" 1
+	stop_daemon
+	# and given back: /mk had no line before
+	[ -z "$(cat $CG/mk/io.max)" ]
+}
