@@ -136,19 +136,20 @@ static __always_inline void add_io(struct iorate_io_count *c, __u64 bytes)
 /* An event without a path: a process's exec or exit (pid), or a bucket
  * set that filled (its index in pid: the daemon tightens that member's
  * io.max now rather than at its next tick). */
-static __always_inline int post_id_event(__u32 id, __u32 kind)
+/* A ring slot with every field but the kind's own zeroed (ring memory is
+ * not), or NULL counted as lost. */
+static __always_inline struct iorate_event *event_reserve(__u32 kind, __u64 now)
 {
-	struct iorate_event *ev;
+	struct iorate_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		stat_inc(IORATE_STAT_EVENTS_LOST);
-		return 0;
+		return NULL;
 	}
 	ev->kind = kind;
-	ev->pid = id;
+	ev->pid = 0;
 	ev->cgroup_id = 0;
-	ev->ts_ns = bpf_ktime_get_ns();
+	ev->ts_ns = now;
 	ev->owner_id = 0;
 	ev->ino = 0;
 	ev->dev = 0;
@@ -156,6 +157,16 @@ static __always_inline int post_id_event(__u32 id, __u32 kind)
 	ev->path_len = 0;
 	ev->pad2 = 0;
 	ev->path[0] = '\0';
+	return ev;
+}
+
+static __always_inline int post_id_event(__u32 id, __u32 kind)
+{
+	struct iorate_event *ev = event_reserve(kind, bpf_ktime_get_ns());
+
+	if (!ev)
+		return 0;
+	ev->pid = id;
 	bpf_ringbuf_submit(ev, 0);
 	return 0;
 }
@@ -290,21 +301,11 @@ static __always_inline int post_cgroup_event(struct cgroup *cgrp, const char *pa
 
 	if (cgrp->root->hierarchy_id != 0)
 		return 0;
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		/* the daemon rescans the tree when it sees this move */
-		stat_inc(IORATE_STAT_EVENTS_LOST);
+	/* none (counted lost): the daemon rescans when it sees that count move */
+	ev = event_reserve(kind, bpf_ktime_get_ns());
+	if (!ev)
 		return 0;
-	}
-	ev->kind = kind;
-	ev->pid = 0;
-	ev->pad2 = 0;
 	ev->cgroup_id = cgrp->kn->id;
-	ev->ts_ns = bpf_ktime_get_ns();
-	ev->owner_id = 0;
-	ev->ino = 0;
-	ev->dev = 0;
-	ev->pad3 = 0;
 	if (kind == IORATE_EVENT_CGROUP_MKDIR && path)
 		len = bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), path);
 	if (len <= 0) {
@@ -376,22 +377,14 @@ int BPF_PROG(foreign_dirty, struct folio *folio, struct bdi_writeback *wb)
 	if (last && now - *last < IORATE_FOREIGN_EVERY_NS)
 		return 0;
 	bpf_map_update_elem(&foreign_posted, &key, &now, BPF_ANY);
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		stat_inc(IORATE_STAT_EVENTS_LOST);
+	ev = event_reserve(IORATE_EVENT_FOREIGN_DIRTY, now);
+	if (!ev)
 		return 0;
-	}
-	ev->kind = IORATE_EVENT_FOREIGN_DIRTY;
 	ev->pid = bpf_get_current_pid_tgid() >> 32;
 	ev->cgroup_id = bpf_get_current_cgroup_id();
-	ev->ts_ns = now;
 	ev->owner_id = wb->blkcg_css->cgroup->kn->id;
 	ev->ino = inode->i_ino;
 	ev->dev = inode->i_sb->s_dev;
-	ev->pad3 = 0;
-	ev->path_len = 0;
-	ev->pad2 = 0;
-	ev->path[0] = '\0';
 	bpf_ringbuf_submit(ev, 0);
 	return 0;
 }

@@ -22,7 +22,6 @@
 #include "libvirt_xml.h"
 #include "policy.h"
 
-#define IMPORT_MAX_XML		(16 << 20)	/* a domain is a few KiB; refuse a runaway */
 
 static void import_usage(FILE *f)
 {
@@ -45,49 +44,16 @@ static void import_usage(FILE *f)
 
 static int import_read(const char *path, char **text, size_t *len)
 {
-	size_t cap = 0;
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
-	int err = 0;
+	int err;
 
 	*text = NULL;
 	*len = 0;
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		ssize_t n;
-
-		if (*len == cap) {
-			char *t;
-
-			if (cap >= IMPORT_MAX_XML) {
-				err = -EFBIG;
-				break;
-			}
-			cap = cap ? cap * 2 : 65536;
-			t = realloc(*text, cap);
-			if (!t) {
-				err = -ENOMEM;
-				break;
-			}
-			*text = t;
-		}
-		n = read(fd, *text + *len, cap - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (!n)
-			break;
-		*len += (size_t)n;
-	}
+	err = lv_read_xml(fd, text, len);
 	if (fd != STDIN_FILENO)
 		close(fd);
-	if (err) {
-		free(*text);
-		*text = NULL;
-	}
 	return err;
 }
 

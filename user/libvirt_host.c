@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 #include "disk.h"
 #include "iorate.h"
 #include "libvirt_host.h"
@@ -162,4 +163,48 @@ int lv_host_resolve(void *ctx, const struct lv_disk *d, struct lv_mapping *m,
 		snprintf(m->how + used, sizeof(m->how) - used, " %s", m->disks[i].name);
 	}
 	return 0;
+}
+
+int lv_read_xml(int fd, char **text, size_t *len)
+{
+	size_t cap = 0;
+	int err = 0;
+
+	*text = NULL;
+	*len = 0;
+	for (;;) {
+		ssize_t n;
+
+		if (*len == cap) {
+			char *t;
+
+			if (cap >= LV_MAX_XML) {
+				err = -EFBIG;
+				break;
+			}
+			cap = cap ? cap * 2 : 65536;
+			t = realloc(*text, cap);
+			if (!t) {
+				err = -ENOMEM;
+				break;
+			}
+			*text = t;
+		}
+		n = read(fd, *text + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (!n)
+			break;
+		*len += (size_t)n;
+	}
+	if (err) {
+		free(*text);
+		*text = NULL;
+		*len = 0;
+	}
+	return err;
 }

@@ -17,4 +17,10 @@
 int lv_host_resolve(void *ctx, const struct lv_disk *d, struct lv_mapping *m,
 		    char *why, size_t whylen);
 
+#define LV_MAX_XML	(16 << 20)	/* a domain is tens of KiB; refuse a runaway */
+
+/* The whole of a domain document from fd, in a buffer to free: 0, -EFBIG
+ * past LV_MAX_XML, -ENOMEM or the read's -errno (*text NULL then). */
+int lv_read_xml(int fd, char **text, size_t *len);
+
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <unistd.h>
+#include "libvirt_host.h"
 #include "libvirt_live.h"
 #include "log.h"
 #include "units.h"
@@ -120,47 +121,14 @@ static int status_filter(const struct dirent *e)
 
 static int read_file(int dirfd, const char *name, char **text, size_t *len)
 {
-	size_t cap = 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), err = 0;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), err;
 
 	*text = NULL;
 	*len = 0;
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		ssize_t n;
-
-		if (*len == cap) {
-			char *t;
-
-			if (cap >= LIBVIRT_LIVE_MAX_XML) {
-				err = -EFBIG;
-				break;
-			}
-			cap = cap ? cap * 2 : 65536;
-			t = realloc(*text, cap);
-			if (!t) {
-				err = -ENOMEM;
-				break;
-			}
-			*text = t;
-		}
-		n = read(fd, *text + *len, cap - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (!n)
-			break;
-		*len += (size_t)n;
-	}
+	err = lv_read_xml(fd, text, len);
 	close(fd);
-	if (err) {
-		free(*text);
-		*text = NULL;
-	}
 	return err;
 }
 

@@ -18,8 +18,6 @@
 #include "libvirt_xml.h"
 #include "policy.h"
 
-#define LIBVIRT_LIVE_MAX_XML	(16 << 20)	/* a status file is tens of KiB */
-
 /* The watch on libvirt-dir. */
 struct libvirt_live {
 	int fd;			/* inotify; -1 when not watching */
