@@ -58,10 +58,12 @@ held_after() {
 	check_windows "$1" 2 "$2" "$LIMIT"
 }
 
-# escape FILE: seconds until the last window above the limit's tolerance
-# (0: none was)
+# escape FILE: seconds until the last window above 1.5x the limit (0: none)
+# The escaping flushes run at 2.6x the limit and more; a held window
+# after the move can pass +10% by a few (6.1, CI 2026-12-06: 110 and 111
+# at the 8th and 12th second), which is held_after's business, not this.
 escape_s() {
-	awk -v l="$LIMIT" -v t="$WINDOW_TOL" '$2 > l * (1 + t) { last = NR } END { print last + 0 }' "$1"
+	awk -v l="$LIMIT" '$2 > l * 1.5 { last = NR } END { print last + 0 }' "$1"
 }
 
 # run_writer: buffered 4 KiB random writes at 300/s into $IMG from /w1,
