@@ -15,7 +15,11 @@
 # other cgroup is held from the first flush: that cgroup takes the VM's
 # io.max line on the disk until the kernel moves the inode.
 #
-# Both kernels (the Makefile): 6.12 and 6.1 gave the same figures.
+# Not in make test for now: in 1 of 3 runs on 6.12 (CI, 2026-12-06) the
+# /mk case held for 21 s, then after the hand-over (the inode moved, /mk's
+# cap given back) the writer's own windows rose to 158-202 against 100 and
+# did not come back before the end. A defect at the hand-over, not traced
+# yet (issue 16). Run it by hand: tools/vmtest -- bats tests/vm/031-foreign-image.bats
 
 load helpers
 
