@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include <json-c/json.h>
+#include "clock.h"
 #include "commands.h"
 #include "ctlsock.h"
 #include "daemon.h"
@@ -94,14 +95,6 @@ static int arm_timer(int tfd, uint64_t tick_ns)
 	return timerfd_settime(tfd, 0, &its, NULL) ? -errno : 0;
 }
 
-static uint64_t run_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static bool run_same_str(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));
@@ -135,7 +128,7 @@ static void run_metrics_apply(struct run_ctx *r)
 static void run_metrics_update(struct run_ctx *r, bool force)
 {
 	struct status_snapshot snap;
-	uint64_t now = run_now_ns();
+	uint64_t now = clock_now_ns();
 
 	if (!r->metrics || (!force && now - r->metrics_ns < RUN_METRICS_EVERY_NS))
 		return;

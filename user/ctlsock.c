@@ -17,16 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include "clock.h"
 #include "ctlsock.h"
 #include "log.h"
-
-static uint64_t ctlsock_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* ---- the protocol ---- */
 
@@ -274,7 +267,7 @@ int ctlsock_pollfds(const struct ctlsock *s, struct pollfd *fds)
 
 int ctlsock_timeout_ms(const struct ctlsock *s)
 {
-	uint64_t now = ctlsock_now_ns(), first = UINT64_MAX;
+	uint64_t now = clock_now_ns(), first = UINT64_MAX;
 
 	if (s->fd < 0)
 		return -1;
@@ -307,7 +300,7 @@ static void ctlsock_accept(struct ctlsock *s)
 		c = &s->clients[slot];
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
-		c->deadline_ns = ctlsock_now_ns() + CTLSOCK_DEADLINE_NS;
+		c->deadline_ns = clock_now_ns() + CTLSOCK_DEADLINE_NS;
 		/* unknown peers get no privileges */
 		c->peer = (struct ctlsock_peer){ .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
@@ -335,7 +328,7 @@ static void ctlsock_answer(struct ctlsock_client *c, char *answer)
 	c->out_len = n + 1;
 	c->out_off = 0;
 	/* a fresh deadline to take the answer away */
-	c->deadline_ns = ctlsock_now_ns() + CTLSOCK_DEADLINE_NS;
+	c->deadline_ns = clock_now_ns() + CTLSOCK_DEADLINE_NS;
 }
 
 /* Discard what the peer still sends; drop it once it has closed. */
@@ -447,7 +440,7 @@ void ctlsock_dispatch(struct ctlsock *s, const struct pollfd *fds, int n)
 	/* after the clients: a slot freed above takes a waiting one now */
 	if (n > 0 && (fds[0].revents & POLLIN))
 		ctlsock_accept(s);
-	now = ctlsock_now_ns();
+	now = clock_now_ns();
 	for (int j = 0; j < CTLSOCK_MAX_CLIENTS; j++) {
 		struct ctlsock_client *c = &s->clients[j];
 

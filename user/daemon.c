@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cgroupfs.h"
+#include "clock.h"
 #include "daemon.h"
 #include "daemon_charges.h"
 #include "daemon_procs.h"
@@ -71,14 +72,6 @@ static void scan_members(struct daemon *d);
 static void forget_gone_cgroups(struct daemon *d);
 static int reload(struct daemon *d, const char *why);
 static void log_libvirt(const struct daemon *d);
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /*
  * limits = libvirt: watch libvirt-dir first, then read it, so that a
@@ -304,7 +297,7 @@ static void scan_members(struct daemon *d)
 	free(d->members);
 	d->members = fresh;
 	d->members_gen++;
-	d->last_scan_ns = now_ns();
+	d->last_scan_ns = clock_now_ns();
 	forget_gone_cgroups(d);
 }
 
@@ -448,7 +441,7 @@ static void check_bypass(struct daemon *d, struct state_entry *e, const struct c
 	bool bypassed;
 
 	/* Right after a write the measured rate still shows the old value. */
-	if (!e->written_ns || now_ns() - e->written_ns < 300000000ULL)
+	if (!e->written_ns || clock_now_ns() - e->written_ns < 300000000ULL)
 		return;
 	bypassed = field_bypassed(m->v[IOMAX_RIOPS], s->thr_rate[CTL_IOPS][CTL_READ], 20) ||
 		   field_bypassed(m->v[IOMAX_WIOPS], s->thr_rate[CTL_IOPS][CTL_WRITE], 20) ||
@@ -519,7 +512,7 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 	}
 	if (!write || (e->written_ns &&
 		       !((d->tightening || d->reloaded) && only_lower(&e->current, &target)) &&
-		       now_ns() - e->written_ns <
+		       clock_now_ns() - e->written_ns <
 		       (d->steady ? DAEMON_STEADY_MIN_WRITE_NS : DAEMON_MIN_WRITE_NS)))
 		return e;
 	err = iomax_write(dir, dev, &target);
@@ -535,7 +528,7 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 				 dir, line, strerror(-err));
 		}
 		e->write_err = err;
-		e->written_ns = now_ns();
+		e->written_ns = clock_now_ns();
 		d->iomax_errors++;
 		return e;
 	}
@@ -548,7 +541,7 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 		log_debug("%s: io.max %s", path, line);
 	}
 	e->current = target;
-	e->written_ns = now_ns();
+	e->written_ns = clock_now_ns();
 	d->iomax_writes++;
 	return e;
 }
@@ -728,7 +721,7 @@ static void forget_cgroup(struct daemon *d, __u64 id)
 	for (; i < d->prev.nr && d->prev.entries[i].key.cgroup_id == id; i++)
 		forget_keys(d, &d->prev.entries[i].key, 1);
 	gone->id[gone->next] = id;
-	gone->at_ns[gone->next] = now_ns();
+	gone->at_ns[gone->next] = clock_now_ns();
 	gone->next = (gone->next + 1) % DAEMON_GONE_IDS;
 }
 
@@ -736,7 +729,7 @@ static void forget_cgroup(struct daemon *d, __u64 id)
 static void forget_recently_removed(struct daemon *d, const struct usage_table *t)
 {
 	struct daemon_gone_ids *gone = &d->gone;
-	uint64_t now = now_ns();
+	uint64_t now = clock_now_ns();
 
 	for (uint32_t g = 0; g < DAEMON_GONE_IDS; g++) {
 		size_t i;
@@ -881,14 +874,14 @@ int daemon_handle_events(struct daemon *d)
 	d->tightening = false;
 	d->events_handled += batch.applied;
 	if (batch.oldest_full_ns) {
-		done_ns = now_ns();
+		done_ns = clock_now_ns();
 		d->tighten_last_ns = done_ns > batch.oldest_full_ns ? done_ns - batch.oldest_full_ns : 0;
 		if (d->tighten_last_ns > d->tighten_max_ns)
 			d->tighten_max_ns = d->tighten_last_ns;
 		log_debug("bucket full -> io.max applied in %.2f ms", d->tighten_last_ns / 1e6);
 	}
 	if (batch.oldest_mkdir_ns) {
-		done_ns = now_ns();
+		done_ns = clock_now_ns();
 		d->reaction_last_ns = done_ns > batch.oldest_mkdir_ns ? done_ns - batch.oldest_mkdir_ns : 0;
 		if (d->reaction_last_ns > d->reaction_max_ns)
 			d->reaction_max_ns = d->reaction_last_ns;
@@ -907,7 +900,7 @@ int daemon_tick(struct daemon *d)
 	daemon_handle_events(d);
 	daemon_procs_tick(d);
 	daemon_foreign_tick(d);
-	if (!d->last_scan_ns || now_ns() - d->last_scan_ns >= DAEMON_SCAN_NS) {
+	if (!d->last_scan_ns || clock_now_ns() - d->last_scan_ns >= DAEMON_SCAN_NS) {
 		/* libvirt-dir made since the last look: read it now */
 		if (d->libvirt_templates && libvirt_live_fd(&d->libvirt) < 0 &&
 		    !libvirt_live_watch(&d->libvirt, d->policy.daemon.libvirt_dir))
@@ -929,7 +922,7 @@ int daemon_tick(struct daemon *d)
 	d->reloaded = false;
 	if (d->libvirt_seen_ns) {
 		log_info("libvirt: the domains' limits in io.max %.1f ms after their status file changed",
-			 (now_ns() - d->libvirt_seen_ns) / 1e6);
+			 (clock_now_ns() - d->libvirt_seen_ns) / 1e6);
 		d->libvirt_seen_ns = 0;
 	}
 	tmp = d->prev;
@@ -951,7 +944,7 @@ int daemon_libvirt_fd(struct daemon *d)
 
 int daemon_handle_libvirt(struct daemon *d)
 {
-	uint64_t seen_ns = now_ns();
+	uint64_t seen_ns = clock_now_ns();
 	int err;
 
 	if (!libvirt_live_changed(&d->libvirt))

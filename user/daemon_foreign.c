@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 #include "cgroupfs.h"
+#include "clock.h"
 #include "daemon.h"
 #include "daemon_foreign.h"
 #include "disk.h"
@@ -29,14 +29,6 @@
  * lasts): the inode moved to the dirtier's cgroup, or the writer stopped. */
 #define DAEMON_FOREIGN_QUIET_NS	(3 * IORATE_FOREIGN_EVERY_NS)
 #define DAEMON_FOREIGN_MAX	256	/* inodes followed at once */
-
-static uint64_t foreign_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* The member whose subtree holds cgroup id, and its group; false if none. */
 static bool foreign_member(const struct daemon *d, uint64_t id, int *group, int *member)
@@ -192,7 +184,7 @@ static void foreign_drop(struct daemon_foreign *fo, int i)
 void daemon_foreign_tick(struct daemon *d)
 {
 	struct daemon_foreign *fo = &d->foreign;
-	uint64_t now = foreign_now_ns();
+	uint64_t now = clock_now_ns();
 
 	for (int i = 0; i < fo->nr;) {
 		struct foreign_inode *f = &fo->v[i];

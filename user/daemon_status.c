@@ -11,25 +11,18 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "daemon_status.h"
 #include "disk.h"
 
 /* Rates are over windows of at least this long (iostat's 1 s). */
 #define DAEMON_STATUS_WINDOW_NS	1000000000ULL
 
-static uint64_t daemon_status_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 void daemon_status_window_init(struct daemon_status_window *w)
 {
 	usage_table_init(&w->old);
 	usage_table_init(&w->cur);
-	w->started_ns = daemon_status_now_ns();
+	w->started_ns = clock_now_ns();
 }
 
 void daemon_status_window_fini(struct daemon_status_window *w)
@@ -277,7 +270,7 @@ int daemon_status_snapshot(struct daemon *d, const struct daemon_status_window *
 	out->level = d->policy.daemon.accounting;
 	out->steady = d->steady;
 	out->steady_why = d->steady_why;
-	out->uptime_s = (daemon_status_now_ns() - w->started_ns) / 1e9;
+	out->uptime_s = (clock_now_ns() - w->started_ns) / 1e9;
 	if (w->old.taken_ns && w->cur.taken_ns > w->old.taken_ns)
 		out->window_s = (w->cur.taken_ns - w->old.taken_ns) / 1e9;
 	out->ticks = d->ticks;

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "iorate.skel.h"
 #include "log.h"
 #include "meter.h"
@@ -30,14 +31,6 @@ struct meter {
 /* Entries per batch syscall: 1000 VMs' pairs in one or two calls, 180 KiB
  * of buffers. Grown when one hash bucket holds more (ENOSPC). */
 #define METER_BATCH_ENTRIES	1024
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static int meter_on_event(void *ctx, void *data, size_t len)
 {
@@ -229,7 +222,7 @@ int meter_read(struct meter *m, struct usage_table *t)
 	int err;
 
 	usage_table_clear(t);
-	t->taken_ns = now_ns();
+	t->taken_ns = clock_now_ns();
 	if (!m->batch_cap && (err = batch_grow(m, METER_BATCH_ENTRIES)))
 		return err;
 	for (;;) {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include "clock.h"
 #include "ctlsock.h"
 #include "daemon_status.h"
 #include "disk.h"
@@ -29,14 +30,6 @@ uint64_t top_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-static uint64_t top_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 void top_sample_free(struct top_sample *s)
@@ -103,7 +96,7 @@ static void top_sample_disks(struct top_source *src, struct top_sample *s)
 {
 	struct top_disk *now;
 	size_t nr;
-	uint64_t ns = top_now_ns();
+	uint64_t ns = clock_now_ns();
 	double dt = src->disks_ns ? (ns - src->disks_ns) / 1e9 : 0;
 
 	if (top_read_diskstats(&now, &nr))
