@@ -38,14 +38,6 @@ static_assert(CTL_READ == 0 && CTL_WRITE == 1 && CTL_NR_DIRS == 2 && CTL_NR_KIND
 #define CTL_EWMA_TAU_S	(-0.1 / log(1 - 0.4))
 /* Debt of an overshoot is repaid over this long ("delayed release"). */
 #define CTL_REPAY_S	1.0
-/* io.max rejects 0 (ERANGE) and 1 (EINVAL), but tiny values are worse
- * than that: on 6.1 an io.max line of 2-4 iops that is rewritten (even
- * every 500 ms) stops throttling at all (measured: 600-1700/s against
- * riops=2/4, while 10/11 held at 9-10/s). So io.max never goes below 10
- * iops or 1 MiB/s, or the limit itself when that is lower: a debt that
- * needs less is carried forward instead. */
-#define CTL_IOPS_FLOOR	10.0
-#define CTL_BPS_FLOOR	1048576.0
 /* blk-throttle tends to deliver a little less than io.max (its slices,
  * timer slack, a restarted slice at every write): a saturated member's
  * shortfall is learnt into a slow correction, bounded so that it can never

@@ -608,7 +608,8 @@ static bool member_want(struct daemon *d, uint64_t cgroup_id, uint32_t dev, stru
  * (daemon_foreign.h): while it does, that cgroup gets the member's line on
  * the disk, so the member's flushes are held where they are charged
  * (measured: 100 w/s from the first second against 904-925 uncapped,
- * DESIGN.md "Measured later"). Not the root (no io.max there), not a
+ * DESIGN.md "Measured later"), the two sharing it by their rates
+ * (daemon_foreign_share). Not the root (no io.max there), not a
  * cgroup some group holds already; restored as any line when it ends.
  */
 static void apply_foreign_caps(struct daemon *d)
@@ -620,6 +621,7 @@ static void apply_foreign_caps(struct daemon *d)
 		if (!f->cap_owner || !disk_present(f->disk) ||
 		    !member_want(d, f->member_id, f->disk, &want))
 			continue;
+		daemon_foreign_share(&d->foreign, f->member_id, f->disk, f->owner_id, &want);
 		apply_line(d, f->owner_path, f->disk, &want);
 	}
 }
@@ -644,6 +646,7 @@ static void apply(struct daemon *d)
 			if (!path)
 				continue;
 			member_want(d, b->slots[s].cgroup_id, b->dev, &want);
+			daemon_foreign_share(&d->foreign, b->slots[s].cgroup_id, b->dev, 0, &want);
 			e = apply_line(d, path, b->dev, &want);
 			if (e)
 				check_bypass(d, e, &b->slots[s]);
@@ -916,6 +919,7 @@ int daemon_tick(struct daemon *d)
 	if (dt_s <= 0)
 		return 0;
 	feed(d, dt_s);
+	daemon_foreign_measure(d, dt_s);
 	for (int i = 0; i < d->nr_bindings; i++)
 		ctl_binding_tick(&d->bindings[i].ctl, dt_s);
 	apply(d);
