@@ -21,8 +21,8 @@
  * share it: at the hand-over the owner still has seconds of the file's
  * writeback queued under its io.max while the member's own flushes start
  * under its line (measured: 100 + 100 w/s against one limit of 100 for
- * 12 s, 6.12), so each gets the part of the line its recent rate at the
- * disk is of theirs together.
+ * 12 s, 6.12), so the line is divided between them max-min fair by their
+ * rates at the disk, as a pooled group's is between its members (split.h).
  */
 #ifndef IORATE_DAEMON_FOREIGN_H
 #define IORATE_DAEMON_FOREIGN_H
