@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "ctlsock.h"
 #include "daemon.h"
+#include "daemon_freeze.h"
 #include "daemon_status.h"
 #include "log.h"
 #include "metrics.h"
@@ -29,9 +30,9 @@
 /* /metrics is rendered at most this often: a scrape every few seconds
  * needs no fresher text, and the tick stays light. */
 #define RUN_METRICS_EVERY_NS	1000000000ULL
-/* poll set: signalfd, timerfd, BPF events, libvirt's status files, then
- * the control socket's */
-#define RUN_NR_FIXED_FDS	4
+/* poll set: signalfd, timerfd, BPF events, libvirt's status files, the
+ * thaw timer, then the control socket's */
+#define RUN_NR_FIXED_FDS	5
 
 /* The loop's state beside the daemon's: its timer, the rate window and
  * the two exporters (control socket, /metrics). */
@@ -345,6 +346,7 @@ int do_run(int argc, char **argv)
 			{ .fd = sfd, .events = POLLIN }, { .fd = r.tfd, .events = POLLIN },
 			{ .fd = daemon_events_fd(&r.d), .events = POLLIN },
 			{ .fd = daemon_libvirt_fd(&r.d), .events = POLLIN },
+			{ .fd = daemon_thaw_fd(&r.d), .events = POLLIN },
 		};
 		int nsock = ctlsock_pollfds(&r.sock, fds + RUN_NR_FIXED_FDS);
 
@@ -374,6 +376,10 @@ int do_run(int argc, char **argv)
 		 * or it stopped: in force at the next tick */
 		if (running && (fds[3].revents & POLLIN))
 			daemon_handle_libvirt(&r.d);
+		/* a cgroup frozen to repair its io.max: thawed on time, not
+		 * at the next tick (which may be seconds away) */
+		if (fds[4].revents & POLLIN)
+			daemon_handle_thaw(&r.d);
 		if (running && (fds[1].revents & POLLIN)) {
 			uint64_t expirations;
 

@@ -53,6 +53,10 @@ static_assert(CTL_READ == 0 && CTL_WRITE == 1 && CTL_NR_DIRS == 2 && CTL_NR_KIND
  * under any bar set against its target, and was never unlearnt (measured:
  * 30/s against a target of 40 for a whole run). */
 #define CTL_PRESSED_SHARE	0.75
+/* The line in force is the one the controller asked for when within this
+ * share of it: the actuator's hysteresis (4%, 10% in steady mode, which
+ * learns nothing then) keeps a line that close unwritten. */
+#define CTL_IN_FORCE_SHARE	0.05
 /* How long a member must press before its trim learns: the smoothed rates
  * are 92% settled after 2.5 x CTL_EWMA_TAU_S (0.6^5: five 100 ms ticks,
  * the value this was tuned as). */
@@ -61,6 +65,15 @@ static_assert(CTL_READ == 0 && CTL_WRITE == 1 && CTL_NR_DIRS == 2 && CTL_NR_KIND
  * tau = 1.95 s; writeback's bio/request ratio swings within a flush
  * (update_conv). */
 #define CTL_CONV_TAU_S	(-0.1 / log(1 - 0.05))
+/* Steady mode writes a line at most every 2 s and only past 10%
+ * (actuator.h), so the line holds whatever the factor was at that write
+ * for 2 s or more. Within a writeback flush the factor at tau 1.95 s
+ * swung 0.89-1.21 (bios counted ahead of the requests at the flush's
+ * start, behind at its end): a line written at the peak let the next
+ * flush through at 227 against 200 (the simulation with the actuator in
+ * the loop). Four times the memory keeps the swing inside the hysteresis.
+ */
+#define CTL_STEADY_CONV_TAU_S	(4 * CTL_CONV_TAU_S)
 /* Conversion factors outside this range are measurement noise. */
 #define CTL_CONV_MIN	(1.0 / 256)
 #define CTL_CONV_MAX	64.0
@@ -345,6 +358,7 @@ static void tick_units(const struct ctl_binding *b, struct ctl_slot *s,
 static void measure(struct ctl_binding *b, double dt_s)
 {
 	struct ctl_tick_factors f = ctl_tick_factors(dt_s);
+	double conv_w = b->steady ? tick_weight(CTL_STEADY_CONV_TAU_S, dt_s) : f.conv;
 
 	for (int i = 0; i < b->nr_slots; i++) {
 		struct ctl_slot *s = &b->slots[i];
@@ -358,7 +372,7 @@ static void measure(struct ctl_binding *b, double dt_s)
 
 				s->dev_rate[k][d] = ewma(s->dev_rate[k][d], dev / dt_s, f.ewma);
 				s->thr_rate[k][d] = ewma(s->thr_rate[k][d], thr / dt_s, f.ewma);
-				update_conv(s, k, d, thr / dt_s, dev / dt_s, f.conv);
+				update_conv(s, k, d, thr / dt_s, dev / dt_s, conv_w);
 			}
 		}
 	}
@@ -392,6 +406,32 @@ static double target_rate(const struct ctl_binding *b, const struct throttle_buc
 	return throttle_target_rate(bk, b->dt_s, CTL_REPAY_S);
 }
 
+/* What the line in force let s do in (k, d), in device units/s (through
+ * the conversion and the trim that made it); INFINITY: no line. */
+static double in_force_dev(const struct ctl_slot *s, int k, int d)
+{
+	uint64_t v = s->actuated ? s->in_force[k][d] : s->iomax[k][d];
+	double conv = s->conv[k][d] > 0 ? s->conv[k][d] : 1;
+	double trim = s->trim[k][d] > 0 ? s->trim[k][d] : 1;
+
+	return v ? v / conv / trim : INFINITY;
+}
+
+/*
+ * A split tells a consumer that uses its last allocation from one that
+ * leaves it idle by comparing use with that allocation. What the member
+ * was given is the line in force, which lags the last allocation (the
+ * actuator's gate) or is tighter (another group): against the allocation,
+ * a member held below it looked idle, lost its share to the other, and
+ * the shares swung (the simulation with the actuator in the loop: two
+ * pooled members at 10 ms ticks delivered 364 against 400).
+ */
+static void clip_to_in_force(struct split_consumer *c, double granted)
+{
+	if (c->alloc > 0 && granted < c->alloc)
+		c->alloc = granted;
+}
+
 /* Each slot's share of each limit's target rate, in device units/s. */
 static void share_targets(struct ctl_binding *b, double rates[][POLICY_NR_LIMITS])
 {
@@ -410,8 +450,14 @@ static void share_targets(struct ctl_binding *b, double rates[][POLICY_NR_LIMITS
 		{
 			struct split_consumer c[b->nr_slots ? b->nr_slots : 1];
 
-			for (int i = 0; i < b->nr_slots; i++)
-				c[i] = b->slots[i].pool[id];
+			for (int i = 0; i < b->nr_slots; i++) {
+				const struct ctl_slot *si = &b->slots[i];
+
+				c[i] = si->pool[id];
+				clip_to_in_force(&c[i], sub ? in_force_dev(si, k, sub - 1) :
+						 in_force_dev(si, k, CTL_READ) +
+						 in_force_dev(si, k, CTL_WRITE));
+			}
 			split_allowance(target_rate(b, &b->pool[id]), c, b->nr_slots);
 			for (int i = 0; i < b->nr_slots; i++) {
 				b->slots[i].pool[id] = c[i];
@@ -421,19 +467,36 @@ static void share_targets(struct ctl_binding *b, double rates[][POLICY_NR_LIMITS
 	}
 }
 
+void ctl_slot_in_force(struct ctl_slot *s, const uint64_t line[CTL_NR_KINDS][CTL_NR_DIRS])
+{
+	for (int k = 0; k < CTL_NR_KINDS; k++)
+		for (int d = 0; d < CTL_NR_DIRS; d++)
+			s->in_force[k][d] = line[k][d];
+	s->actuated = true;
+}
+
 static void learn_trim(const struct ctl_binding *b, struct ctl_slot *s, int k, int d)
 {
 	double prev = s->target[k][d], *trim = &s->trim[k][d], err;
+	uint64_t wished = s->iomax[k][d];
+	uint64_t force = s->actuated ? s->in_force[k][d] : wished;
 
 	if (*trim == 0)
 		*trim = 1;
 	/* Only a member that uses what it is given says anything about
 	 * how io.max delivers (CTL_PRESSED_SHARE). */
-	if (prev <= 0 || !s->iomax[k][d] ||
-	    s->thr_rate[k][d] < CTL_PRESSED_SHARE * s->iomax[k][d]) {
+	if (prev <= 0 || !force || s->thr_rate[k][d] < CTL_PRESSED_SHARE * force) {
 		s->pressed_s[k][d] = 0;
 		return;
 	}
+	/* A line the actuator has not moved yet (its write gate, its
+	 * hysteresis) or that another limit holds lower says nothing about
+	 * how io.max delivers: learnt, the shortfall wound the trim up
+	 * while the line lagged, and the line overshot once it moved
+	 * (the simulation with the actuator in the loop: 64.8/s against
+	 * 50 after a burst at 10 ms ticks). */
+	if (!wished || fabs((double)force - (double)wished) > CTL_IN_FORCE_SHARE * wished)
+		return;
 	/* The smoothed rates lag a member that has just started pressing
 	 * (a writeback flush: the disk at 200/s while its smoothed rate
 	 * still climbs from 90): a trim learnt then is a ramp, not a
@@ -511,8 +574,10 @@ static void decide(struct ctl_binding *b, bool learn)
 			if (g->limits[total].avg) {
 				struct split_consumer *c = s->dirs[k];
 
-				c[CTL_READ].demand = s->dev_rate[k][CTL_READ];
-				c[CTL_WRITE].demand = s->dev_rate[k][CTL_WRITE];
+				for (int d = 0; d < CTL_NR_DIRS; d++) {
+					c[d].demand = s->dev_rate[k][d];
+					clip_to_in_force(&c[d], in_force_dev(s, k, d));
+				}
 				split_by_mix(rates[i][total], c, CTL_NR_DIRS);
 				lim[CTL_READ] = c[CTL_READ].alloc;
 				lim[CTL_WRITE] = c[CTL_WRITE].alloc;

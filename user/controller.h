@@ -67,6 +67,13 @@ struct ctl_slot {
 	/* seconds of consecutive ticks pressing against io.max (learn_trim) */
 	double pressed_s[CTL_NR_KINDS][CTL_NR_DIRS];
 	uint64_t iomax[CTL_NR_KINDS][CTL_NR_DIRS];	/* out: 0 = unlimited */
+	/* The line the actuator has in force for the member (0: unlimited),
+	 * which lags iomax[][] by its hysteresis and write gate, and is
+	 * tighter where another group or the operator's line holds it;
+	 * ctl_slot_in_force() sets it. Until then, iomax[][] is taken as
+	 * in force. */
+	uint64_t in_force[CTL_NR_KINDS][CTL_NR_DIRS];
+	bool actuated;
 	/* Seconds of ticks in which the member was held back: in some
 	 * direction, what io.max counts reached 90% of the io.max the
 	 * previous tick set (docs/status.md, "throttled_s"). */
@@ -114,6 +121,9 @@ void ctl_binding_tick(struct ctl_binding *b, double dt_s);
  * charges through the charges map: its own, and the pool's. Returns how
  * many (0-2) were written to out. */
 int ctl_slot_sets(const struct ctl_binding *b, const struct ctl_slot *s, uint32_t out[2]);
+/* What the actuator put in force for s after the tick (act_in_force():
+ * [kind][dir], io.max units, 0: none). */
+void ctl_slot_in_force(struct ctl_slot *s, const uint64_t line[CTL_NR_KINDS][CTL_NR_DIRS]);
 /* Recompute every member's io.max from the buckets as they are now, without
  * a tick's measurement: a bucket passed full between ticks. */
 void ctl_binding_tighten(struct ctl_binding *b);

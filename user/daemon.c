@@ -8,10 +8,12 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "actuator.h"
 #include "cgroupfs.h"
 #include "clock.h"
 #include "daemon.h"
 #include "daemon_charges.h"
+#include "daemon_freeze.h"
 #include "daemon_procs.h"
 #include "disk.h"
 #include "kquirks.h"
@@ -24,18 +26,6 @@
  * rename, a daemon in a cgroup namespace) without walking a large tree
  * every second. */
 #define DAEMON_SCAN_NS		10000000000ULL
-/* io.max is rewritten only on a real change, and not often: every write
- * restarts blk-throttle's slice, and on 6.1 a line rewritten every 100 ms
- * stops throttling altogether after a few seconds (measured: 200 riops
- * held at 200-214/s with writes every 250 ms or slower, 2400-4000/s with
- * writes every 100 ms). */
-#define DAEMON_HYSTERESIS	0.04
-#define DAEMON_MIN_WRITE_NS	500000000ULL
-/* Steady mode writes only what the conversion factor really moves: each
- * write is a chance for 6.1's carryover to wrap (kquirks.h). */
-#define DAEMON_STEADY_HYSTERESIS	0.10
-#define DAEMON_STEADY_MIN_WRITE_NS	2000000000ULL
-
 /* iomax-mode auto: steady where blk-throttle keeps its carryover unsigned. */
 static void resolve_iomax_mode(struct daemon *d)
 {
@@ -143,6 +133,7 @@ int daemon_init(struct daemon *d, const char *policy_path)
 	int err;
 
 	memset(d, 0, sizeof(*d));
+	d->thaw_fd = -1;
 	usage_table_init(&d->prev);
 	usage_table_init(&d->cur);
 	libvirt_live_init(&d->libvirt);
@@ -165,6 +156,9 @@ int daemon_init(struct daemon *d, const char *policy_path)
 	if (d->state.nr)
 		log_info("adopting %d io.max line(s) left by a previous run (%s)", d->state.nr,
 			 d->state.file);
+	err = daemon_freeze_open(d);
+	if (err)
+		return err;
 	/* Refresh what the adopted lines hold now, so writes compare right. */
 	for (int i = 0; i < d->state.nr; i++) {
 		char dir[8300];
@@ -221,8 +215,10 @@ void daemon_fini(struct daemon *d)
 	usage_table_free(&d->cur);
 	state_close(&d->state);
 	policy_free(&d->policy);
-	if (d->policy_path)	/* else daemon_init never ran */
+	if (d->policy_path) {	/* else daemon_init never ran */
 		libvirt_live_close(&d->libvirt);
+		daemon_freeze_close(d);
+	}
 	free(d->policy_path);
 	memset(d, 0, sizeof(*d));
 }
@@ -393,80 +389,18 @@ static const char *member_path(struct daemon *d, int group, uint64_t id)
 	return m >= 0 && gm->members[m].id == id ? gm->members[m].path : NULL;
 }
 
-static bool differs(uint64_t cur, uint64_t want, double hysteresis)
+/* The bypass repair (actuator.h): the rates past blk-throttle of the
+ * slot's last tick against the line in force. */
+static void check_bypass(struct daemon *d, struct state_entry *e, const struct ctl_slot *s,
+			 double dt_s)
 {
-	if (cur == want)
-		return false;
-	if (cur == IOMAX_UNLIMITED || want == IOMAX_UNLIMITED)
-		return true;
-	return fabs((double)want - (double)cur) > hysteresis * (double)cur;
-}
-
-/*
- * 6.1's blk-throttle can lose a group's budget on an io.max change (an
- * unsigned carryover wraps, docs/enforcement.md) and then lets it run
- * unthrottled for as long as its bios keep coming: the slice that would
- * clear the carryover is extended by every bio. A short freeze of the
- * cgroup stops its bios for longer than a slice (20 ms on SSDs, 100 ms on
- * disks), so the next bio starts a clean slice. It only happens when the
- * measured rate past blk-throttle is far above the io.max in force.
- */
-#define DAEMON_BYPASS_TICKS	4
-#define DAEMON_FREEZE_NS	150000000L
-
-static bool field_bypassed(uint64_t iomax, double measured, double margin)
-{
-	return iomax != IOMAX_UNLIMITED && measured > 2.0 * (double)iomax + margin;
-}
-
-static void freeze_briefly(const char *dir)
-{
-	struct timespec pause = { 0, DAEMON_FREEZE_NS };
-	char path[8400];
-	int err;
-
-	snprintf(path, sizeof(path), "%s/cgroup.freeze", dir);
-	if (cgroupfs_write(path, "1"))
+	if (!act_bypassed(e, s->thr_rate, dt_s, clock_now_ns()))
 		return;
-	nanosleep(&pause, NULL);
-	err = cgroupfs_write(path, "0");
-	if (err)
-		log_error("%s: cannot thaw: %s", path, strerror(-err));
-}
-
-static void check_bypass(struct daemon *d, struct state_entry *e, const struct ctl_slot *s)
-{
-	const struct iomax *m = &e->current;
-	char dir[8300];
-	bool bypassed;
-
-	/* Right after a write the measured rate still shows the old value. */
-	if (!e->written_ns || clock_now_ns() - e->written_ns < 300000000ULL)
-		return;
-	bypassed = field_bypassed(m->v[IOMAX_RIOPS], s->thr_rate[CTL_IOPS][CTL_READ], 20) ||
-		   field_bypassed(m->v[IOMAX_WIOPS], s->thr_rate[CTL_IOPS][CTL_WRITE], 20) ||
-		   field_bypassed(m->v[IOMAX_RBPS], s->thr_rate[CTL_BPS][CTL_READ], 1048576) ||
-		   field_bypassed(m->v[IOMAX_WBPS], s->thr_rate[CTL_BPS][CTL_WRITE], 1048576);
-	e->bypass_ticks = bypassed ? e->bypass_ticks + 1 : 0;
-	if (e->bypass_ticks < DAEMON_BYPASS_TICKS)
-		return;
-	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, e->cgroup);
 	log_warn("%s: io.max not holding (%.0f riops, %.0f wiops past blk-throttle against %s): "
-		 "freezing the cgroup for %ld ms so that blk-throttle restarts its slice",
+		 "freezing the cgroup for %llu ms so that blk-throttle restarts its slice",
 		 e->cgroup, s->thr_rate[CTL_IOPS][CTL_READ], s->thr_rate[CTL_IOPS][CTL_WRITE],
-		 "its io.max", DAEMON_FREEZE_NS / 1000000);
-	freeze_briefly(dir);
-	e->bypass_ticks = 0;
-	d->bypass_repairs++;
-}
-
-/* Every field that changes goes down (or from unlimited to a limit). */
-static bool only_lower(const struct iomax *cur, const struct iomax *want)
-{
-	for (int f = 0; f < IOMAX_NR_FIELDS; f++)
-		if (want->v[f] > cur->v[f])
-			return false;
-	return true;
+		 "its io.max", ACT_FREEZE_NS / 1000000);
+	daemon_freeze(d, e);
 }
 
 static struct state_entry *apply_line(struct daemon *d, const char *path, uint32_t dev,
@@ -474,8 +408,8 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 {
 	struct state_entry *e = state_find(&d->state, path, dev);
 	char dir[8300], line[200];
-	struct iomax target = *want;
-	bool write = false;
+	struct act_params params;
+	struct iomax target;
 	int err;
 
 	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, path);
@@ -502,18 +436,9 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 				 d->state.file, strerror(-err));
 	}
 	e->in_use = true;
-	/* A limit the operator set before iorate stays a ceiling. */
-	for (int f = 0; f < IOMAX_NR_FIELDS; f++) {
-		if (e->original.v[f] < target.v[f])
-			target.v[f] = e->original.v[f];
-		if (differs(e->current.v[f], target.v[f],
-			    d->steady ? DAEMON_STEADY_HYSTERESIS : DAEMON_HYSTERESIS))
-			write = true;
-	}
-	if (!write || (e->written_ns &&
-		       !((d->tightening || d->reloaded) && only_lower(&e->current, &target)) &&
-		       clock_now_ns() - e->written_ns <
-		       (d->steady ? DAEMON_STEADY_MIN_WRITE_NS : DAEMON_MIN_WRITE_NS)))
+	act_params_init(&params, d->steady);
+	if (!act_next_line(&params, e, want, d->tightening || d->reloaded, clock_now_ns(),
+			   &target))
 		return e;
 	err = iomax_write(dir, dev, &target);
 	if (err) {
@@ -527,21 +452,17 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 				 "retried, said again when the error changes",
 				 dir, line, strerror(-err));
 		}
-		e->write_err = err;
-		e->written_ns = clock_now_ns();
+		act_written(e, &target, err, clock_now_ns());
 		d->iomax_errors++;
 		return e;
 	}
-	if (e->write_err) {
+	if (e->write_err)
 		log_info("%s/io.max: written again (after %s)", dir, strerror(-e->write_err));
-		e->write_err = 0;
-	}
 	if (log_debug_enabled()) {
 		iomax_format(dev, &target, line, sizeof(line));
 		log_debug("%s: io.max %s", path, line);
 	}
-	e->current = target;
-	e->written_ns = clock_now_ns();
+	act_written(e, &target, 0, clock_now_ns());
 	d->iomax_writes++;
 	return e;
 }
@@ -552,6 +473,7 @@ static void restore_entry(struct daemon *d, struct state_entry *e)
 	struct stat st;
 	int err;
 
+	daemon_thaw(d, e);
 	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, e->cgroup);
 	if (stat(dir, &st))
 		return;		/* cgroup gone, nothing to restore */
@@ -591,14 +513,7 @@ static bool member_want(struct daemon *d, uint64_t cgroup_id, uint32_t dev, stru
 		if (!os)
 			continue;
 		any = true;
-		for (int k = 0; k < CTL_NR_KINDS; k++)
-			for (int dir = 0; dir < CTL_NR_DIRS; dir++) {
-				uint64_t v = os->iomax[k][dir];
-				int f = k == CTL_BPS ? IOMAX_RBPS + dir : IOMAX_RIOPS + dir;
-
-				if (v && v < want->v[f])
-					want->v[f] = v;
-			}
+		act_tighten(want, os->iomax);
 	}
 	return any;
 }
@@ -626,7 +541,9 @@ static void apply_foreign_caps(struct daemon *d)
 	}
 }
 
-static void apply(struct daemon *d)
+/* dt_s: the tick that measured the rates; 0 when applying between ticks
+ * (an event), where no new rate is known. */
+static void apply(struct daemon *d, double dt_s)
 {
 	bool dropped = false;
 
@@ -640,6 +557,7 @@ static void apply(struct daemon *d)
 			continue;
 		for (int s = 0; s < b->nr_slots; s++) {
 			const char *path = member_path(d, d->bindings[i].group, b->slots[s].cgroup_id);
+			uint64_t in_force[CTL_NR_KINDS][CTL_NR_DIRS];
 			struct state_entry *e;
 			struct iomax want;
 
@@ -648,8 +566,12 @@ static void apply(struct daemon *d)
 			member_want(d, b->slots[s].cgroup_id, b->dev, &want);
 			daemon_foreign_share(&d->foreign, b->slots[s].cgroup_id, b->dev, 0, &want);
 			e = apply_line(d, path, b->dev, &want);
-			if (e)
-				check_bypass(d, e, &b->slots[s]);
+			if (!e)
+				continue;
+			act_in_force(&e->current, in_force);
+			ctl_slot_in_force(&b->slots[s], in_force);
+			if (dt_s > 0)
+				check_bypass(d, e, &b->slots[s], dt_s);
 		}
 	}
 	apply_foreign_caps(d);
@@ -873,7 +795,7 @@ int daemon_handle_events(struct daemon *d)
 	daemon_charges_sync(d);
 	/* a filled bucket lowers io.max at once: past the write gate */
 	d->tightening = batch.oldest_full_ns != 0;
-	apply(d);
+	apply(d, 0);
 	d->tightening = false;
 	d->events_handled += batch.applied;
 	if (batch.oldest_full_ns) {
@@ -922,7 +844,7 @@ int daemon_tick(struct daemon *d)
 	daemon_foreign_measure(d, dt_s);
 	for (int i = 0; i < d->nr_bindings; i++)
 		ctl_binding_tick(&d->bindings[i].ctl, dt_s);
-	apply(d);
+	apply(d, dt_s);
 	d->reloaded = false;
 	if (d->libvirt_seen_ns) {
 		log_info("libvirt: the domains' limits in io.max %.1f ms after their status file changed",

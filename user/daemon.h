@@ -107,6 +107,7 @@ struct daemon {
 	struct libvirt_live_report libvirt_found;	/* its last expansion */
 	uint64_t libvirt_seen_ns;	/* a change read, not yet in io.max */
 	struct daemon_foreign foreign;	/* writeback charged elsewhere */
+	int thaw_fd;			/* timerfd: a frozen cgroup's thaw (daemon_freeze.h) */
 };
 
 int daemon_init(struct daemon *d, const char *policy_path);
@@ -126,7 +127,7 @@ int daemon_handle_libvirt(struct daemon *d);
 /* The level a binding on dev counts at: the policy's accounting, or the
  * bio level on a bio-based device (dm, md), which completes no request. */
 int daemon_level_of(struct daemon *d, uint32_t dev);
-/* Put back every io.max line iorate changed. */
+/* Put back every io.max line iorate changed (and thaw what it froze). */
 void daemon_restore_all(struct daemon *d);
 
 #endif

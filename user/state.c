@@ -12,6 +12,7 @@
 #include "state.h"
 
 #define STATE_HEADER "iorate-state 1\n"
+#define STATE_FROZEN " frozen"
 
 /* Entries are kept sorted by (dev, cgroup): every tick looks up each
  * member's line, a thousand of them on a big host. */
@@ -90,7 +91,7 @@ void state_remove(struct state *s, struct state_entry *e)
 	s->nr--;
 }
 
-/* A line: "<MAJ:MIN rbps=.. wbps=.. riops=.. wiops=..>\t<cgroup path>".
+/* A line: "<MAJ:MIN rbps=.. wbps=.. riops=.. wiops=..>[ frozen]\t<cgroup path>".
  * The io.max text comes first so that paths may hold any byte but '\n'. */
 char *state_format(const struct state *s)
 {
@@ -98,7 +99,7 @@ char *state_format(const struct state *s)
 	char *buf;
 
 	for (int i = 0; i < s->nr; i++)
-		len += strlen(s->entries[i].cgroup) + 160;
+		len += strlen(s->entries[i].cgroup) + 160 + sizeof(STATE_FROZEN);
 	buf = malloc(len);
 	if (!buf)
 		return NULL;
@@ -107,7 +108,8 @@ char *state_format(const struct state *s)
 		char line[160];
 
 		iomax_format(s->entries[i].dev, &s->entries[i].original, line, sizeof(line));
-		off += snprintf(buf + off, len - off, "%s\t%s\n", line, s->entries[i].cgroup);
+		off += snprintf(buf + off, len - off, "%s%s\t%s\n", line,
+				s->entries[i].frozen_ns ? STATE_FROZEN : "", s->entries[i].cgroup);
 	}
 	return buf;
 }
@@ -121,26 +123,38 @@ int state_parse(struct state *s, const char *text)
 	for (line = text + strlen(STATE_HEADER); *line; ) {
 		const char *nl = strchr(line, '\n'), *tab = strchr(line, '\t');
 		unsigned int ma, mi;
+		struct state_entry *e;
 		struct iomax orig;
 		char iomax_text[160], *path;
+		size_t text_len;
+		bool frozen = false;
 
 		if (!nl)
 			return -EINVAL;
 		if (!tab || tab > nl || (size_t)(tab - line) >= sizeof(iomax_text) ||
 		    sscanf(line, "%u:%u", &ma, &mi) != 2)
 			return -EINVAL;
-		memcpy(iomax_text, line, tab - line);
-		iomax_text[tab - line] = '\0';
+		text_len = tab - line;
+		memcpy(iomax_text, line, text_len);
+		iomax_text[text_len] = '\0';
+		if (text_len > strlen(STATE_FROZEN) &&
+		    !strcmp(iomax_text + text_len - strlen(STATE_FROZEN), STATE_FROZEN)) {
+			iomax_text[text_len - strlen(STATE_FROZEN)] = '\0';
+			frozen = true;
+		}
 		if (iomax_parse(iomax_text, iorate_mkdev(ma, mi), &orig))
 			return -EINVAL;
 		path = strndup(tab + 1, nl - tab - 1);
 		if (!path)
 			return -ENOMEM;
-		if (!state_add(s, path, iorate_mkdev(ma, mi), &orig)) {
-			free(path);
-			return -ENOMEM;
-		}
+		e = state_add(s, path, iorate_mkdev(ma, mi), &orig);
 		free(path);
+		if (!e)
+			return -ENOMEM;
+		/* the clock of the run that froze it means nothing here: the
+		 * thaw is due at once */
+		if (frozen)
+			e->frozen_ns = 1;
 		line = nl + 1;
 	}
 	return 0;

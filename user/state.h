@@ -19,9 +19,14 @@ struct state_entry {
 	struct iomax original;
 	struct iomax current;	/* what iorate last wrote */
 	uint64_t written_ns;	/* CLOCK_MONOTONIC of that write */
+	uint32_t writes;	/* good writes by this run */
 	bool in_use;		/* still wanted this tick */
-	int bypass_ticks;	/* ticks the group ran far above io.max */
+	double bypass_s;	/* seconds the group has run far above io.max */
 	int write_err;		/* -errno of the last failed write, 0 after a good one */
+	/* iorate froze the cgroup (actuator.h) at this CLOCK_MONOTONIC time,
+	 * 0: it did not. Saved as "frozen": a daemon killed before the thaw
+	 * leaves the VM frozen, and the next start thaws it. */
+	uint64_t frozen_ns;
 };
 
 struct state {

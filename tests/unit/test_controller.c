@@ -4,6 +4,10 @@
  * io.max lets through at most its value per second (in io.max units), and
  * the disk sees `gain` device units per io.max unit (splits, writeback).
  *
+ * Between the controller and the disk sits the daemon's own actuator
+ * (actuator.h): the disk sees the line in force, which moves only past the
+ * hysteresis and at the write gate's pace, as it does in the daemon.
+ *
  * The policy's tick runs from 10 ms to 10 s (100 ms by default): the
  * holding tests run at 10 ms, 100 ms and 1 s and hold to the same bars,
  * unless a comment says why the physics of a longer tick cannot.
@@ -12,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "actuator.h"
 #include "controller.h"
 #include "iorate_bucket.h"
 #include "test.h"
@@ -22,6 +27,13 @@ static struct iorate_bucket_set sim_mem[SIM_SETS];
 static struct bucket_sets sim_sets;
 static double sim_carry[SIM_SETS][CTL_NR_DIRS];
 static double sim_thr_carry[SIM_SETS][CTL_NR_DIRS];
+/* each member's io.max line as the actuator keeps it, and the clock */
+static struct state_entry sim_line[SIM_SETS];
+static struct act_params sim_act;
+static uint64_t sim_now_ns;
+/* a bucket passed full while armed: BPF's event, which the daemon acts on
+ * before its next tick (daemon_bucket_full) */
+static bool sim_filled;
 
 static void sim_init(struct ctl_binding *b, const struct policy_group *g, bool steady)
 {
@@ -29,7 +41,69 @@ static void sim_init(struct ctl_binding *b, const struct policy_group *g, bool s
 	bucket_sets_init(&sim_sets, sim_mem, SIM_SETS);
 	memset(sim_carry, 0, sizeof(sim_carry));
 	memset(sim_thr_carry, 0, sizeof(sim_thr_carry));
+	memset(sim_line, 0, sizeof(sim_line));
+	sim_filled = false;
+	for (int i = 0; i < SIM_SETS; i++) {
+		iomax_unlimited(&sim_line[i].original);
+		iomax_unlimited(&sim_line[i].current);
+	}
+	act_params_init(&sim_act, steady);
+	sim_now_ns = 1000000000ULL;
 	ctl_binding_init(b, g, 1, steady, &sim_sets);
+}
+
+/* The line in force for a member's (kind, dir), 0: none, as the
+ * controller's own iomax[][] says it. */
+static uint64_t sim_in_force(const struct ctl_slot *s, int kind, int dir)
+{
+	uint64_t v = sim_line[s->cgroup_id % SIM_SETS].current.v[kind == CTL_BPS ?
+							       IOMAX_RBPS + dir :
+							       IOMAX_RIOPS + dir];
+
+	return v == IOMAX_UNLIMITED ? 0 : v;
+}
+
+static void sim_actuate(struct ctl_slot *s, bool lower_at_once)
+{
+	struct state_entry *e = &sim_line[s->cgroup_id % SIM_SETS];
+	uint64_t in_force[CTL_NR_KINDS][CTL_NR_DIRS];
+	struct iomax want, line;
+
+	iomax_unlimited(&want);
+	act_tighten(&want, s->iomax);
+	if (act_next_line(&sim_act, e, &want, lower_at_once, sim_now_ns, &line))
+		act_written(e, &line, 0, sim_now_ns);
+	act_in_force(&e->current, in_force);
+	ctl_slot_in_force(s, in_force);
+}
+
+/* The daemon's tick: a filled bucket's event first (BPF posts it while
+ * the tick's I/O runs: halfway, for the actuator's write gate), then the
+ * controller and the actuator on each line. */
+static void sim_step(struct ctl_binding *b, double dt)
+{
+	sim_now_ns += (uint64_t)llround(dt * 1e9 / 2);
+	if (sim_filled) {
+		ctl_binding_tighten(b);
+		for (int i = 0; i < b->nr_slots; i++)
+			sim_actuate(&b->slots[i], true);
+		sim_filled = false;
+	}
+	sim_now_ns += (uint64_t)llround(dt * 1e9 / 2);
+	ctl_binding_tick(b, dt);
+	for (int i = 0; i < b->nr_slots; i++)
+		sim_actuate(&b->slots[i], false);
+}
+
+/* A member's slot; a new one gets its first line before its first I/O,
+ * as the daemon's mkdir event gives it. */
+static struct ctl_slot *sim_slot(struct ctl_binding *b, uint64_t id)
+{
+	struct ctl_slot *s = ctl_binding_slot(b, id, true);
+
+	if (!sim_line[id % SIM_SETS].written_ns)
+		sim_actuate(s, false);
+	return s;
 }
 
 /* What BPF does for a member's requests: `ops` of them this tick (the
@@ -48,8 +122,9 @@ static void sim_io(struct ctl_binding *b, struct ctl_slot *s, int dir, double op
 	s->dev.bytes[dir] = ops * bytes_per_op;
 	for (long r = 0; r < n; r++)
 		for (int j = 0; j < nr_sets; j++)
-			iorate_bucket_charge(bucket_sets_at(b->sets, sets[j]), dir,
-					     (uint64_t)bytes_per_op, 1);
+			if (iorate_bucket_charge(bucket_sets_at(b->sets, sets[j]), dir,
+						 (uint64_t)bytes_per_op, 1))
+				sim_filled = true;
 }
 
 struct sim_member {
@@ -81,11 +156,12 @@ static void sim_tick(struct ctl_binding *b, struct sim_member *m, int n, double 
 		     double done[])
 {
 	for (int i = 0; i < n; i++) {
-		struct ctl_slot *s = ctl_binding_slot(b, i + 1, true);
+		struct ctl_slot *s = sim_slot(b, i + 1);
 
 		done[i] = 0;
 		for (int d = 0; d < CTL_NR_DIRS; d++) {
-			double allowed = s->iomax[CTL_IOPS][d] ? s->iomax[CTL_IOPS][d] : INFINITY;
+			uint64_t line = sim_in_force(s, CTL_IOPS, d);
+			double allowed = line ? line : INFINITY;
 			double *carry = &sim_thr_carry[(i + 1) % SIM_SETS][d];
 			/* whole bios, as blk-throttle counts them: at 10 ms a
 			 * rate of 50/s is a bio every other tick, not half of
@@ -100,7 +176,7 @@ static void sim_tick(struct ctl_binding *b, struct sim_member *m, int n, double 
 			done[i] += s->dev.ops[d];
 		}
 	}
-	ctl_binding_tick(b, dt);
+	sim_step(b, dt);
 }
 
 /*
@@ -314,14 +390,14 @@ static uint64_t wiops_after_bypass(bool steady)
 	g.limits[POLICY_IOPS_WRITE].avg = 200;
 	sim_init(&b, &g, steady);
 	for (int t = 0; t < 30; t++) {
-		s = ctl_binding_slot(&b, 1, true);
+		s = sim_slot(&b, 1);
 		/* 600/s past io.max for 1 s, then io.max holds again */
-		double thr = (t < 10 ? 600 : fmin(1000, s->iomax[CTL_IOPS][CTL_WRITE])) * 0.1;
+		double thr = (t < 10 ? 600 : fmin(1000, sim_in_force(s, CTL_IOPS, CTL_WRITE))) * 0.1;
 
 		s->thr.ops[CTL_WRITE] = thr;
 		s->thr.bytes[CTL_WRITE] = thr * 4096;
 		sim_io(&b, s, CTL_WRITE, thr, 4096);
-		ctl_binding_tick(&b, 0.1);
+		sim_step(&b, 0.1);
 		if (t == 11)
 			break;
 	}
@@ -356,10 +432,10 @@ static double delivered_with_whole_slices(bool steady, double dt)
 	g.limits[POLICY_IOPS_TOTAL].avg = 40;
 	sim_init(&b, &g, steady);
 	for (int t = 0; t < sim_ticks(20, dt); t++) {
-		s = ctl_binding_slot(&b, 1, true);
+		s = sim_slot(&b, 1);
 		/* 1 s of 600/s past io.max, then io.max holds, slice by slice */
 		double rate = t < sim_ticks(1, dt) ? 600 :
-			      floor(s->iomax[CTL_IOPS][CTL_WRITE] * 0.1) * 10;
+			      floor(sim_in_force(s, CTL_IOPS, CTL_WRITE) * 0.1) * 10;
 		double thr = floor(rate * dt + carry + 1e-9);
 
 		carry += rate * dt - thr;
@@ -367,7 +443,7 @@ static double delivered_with_whole_slices(bool steady, double dt)
 		s->thr.bytes[CTL_WRITE] = thr * 4096;
 		sim_io(&b, s, CTL_WRITE, thr, 4096);
 		s->thr.ops[CTL_READ] = s->thr.bytes[CTL_READ] = 0;
-		ctl_binding_tick(&b, dt);
+		sim_step(&b, dt);
 		if (t >= sim_ticks(10, dt))
 			sum += thr;
 	}
@@ -419,26 +495,26 @@ static double worst_window_in_flushes(bool steady, uint64_t *worst_line)
 	sim_init(&b, &g, steady);
 	*worst_line = 0;
 	for (int t = 0; t < 400; t++) {
-		struct ctl_slot *s = ctl_binding_slot(&b, 1, true);
+		struct ctl_slot *s = sim_slot(&b, 1);
 		int phase = t % 20;	/* 1.2 s flush at up to 250/s, 0.8 s idle */
 		double dev = 0, thr = 0, sum = 0;
 
 		if (phase < 12) {
-			dev = fmin(25, floor(s->iomax[CTL_IOPS][CTL_WRITE] * 0.1));
+			dev = fmin(25, floor(sim_in_force(s, CTL_IOPS, CTL_WRITE) * 0.1));
 			thr = phase < 3 ? dev + 20 : phase >= 9 ? fmax(0, dev - 20) : dev;
 		}
 		s->thr.ops[CTL_WRITE] = thr;
 		s->thr.bytes[CTL_WRITE] = thr * 131072;
 		sim_io(&b, s, CTL_WRITE, dev, 131072);
 		s->thr.ops[CTL_READ] = s->thr.bytes[CTL_READ] = 0;
-		ctl_binding_tick(&b, 0.1);
+		sim_step(&b, 0.1);
 		ring[t % 10] = dev;
 		for (int i = 0; i < 10; i++)
 			sum += ring[i];
 		if (t >= 60 && sum > worst)
 			worst = sum;
-		if (t >= 60 && s->iomax[CTL_IOPS][CTL_WRITE] > *worst_line)
-			*worst_line = s->iomax[CTL_IOPS][CTL_WRITE];
+		if (t >= 60 && sim_in_force(s, CTL_IOPS, CTL_WRITE) > *worst_line)
+			*worst_line = sim_in_force(s, CTL_IOPS, CTL_WRITE);
 	}
 	ctl_binding_free(&b);
 	return worst;
@@ -611,8 +687,8 @@ static void mixed_sizes_held_at_qemus_request_rate(double dt)
 	g.iops_size = 4096;
 	sim_init(&b, &g, false);
 	for (int t = 0; t < sim_ticks(10, dt); t++) {
-		struct ctl_slot *s = ctl_binding_slot(&b, 1, true);
-		uint64_t line = s->iomax[CTL_IOPS][CTL_WRITE];
+		struct ctl_slot *s = sim_slot(&b, 1);
+		uint64_t line = sim_in_force(s, CTL_IOPS, CTL_WRITE);
 		double allowed = (line ? line : 5000) * dt + carry;
 		long n = (long)floor(allowed);
 		uint32_t sets[2];
@@ -631,7 +707,7 @@ static void mixed_sizes_held_at_qemus_request_rate(double dt)
 			s->thr.bytes[CTL_WRITE] += size;
 		}
 		s->dev = s->thr;
-		ctl_binding_tick(&b, dt);
+		sim_step(&b, dt);
 		if (t >= sim_ticks(5, dt))
 			reqs += n;
 	}

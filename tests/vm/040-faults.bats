@@ -222,6 +222,57 @@ rejected_reloads_are() { [ "$(grep -c "reload of $POLICY rejected" "$WORK/daemon
 	[ ! -e $STATE/iomax.state ]
 }
 
+# The bypass repair freezes a cgroup for 150 ms (actuator.h); the state file
+# says so before cgroup.freeze is written. What a daemon killed in between
+# leaves: the cgroup frozen, its io.max line, the mark. The next start must
+# thaw it (and restore or adopt its line), and leave alone a cgroup that
+# somebody else froze.
+frozen_is() { grep -qx "frozen $2" "$CG$1/cgroup.events"; }
+
+@test "kill -9 while cgroups were frozen for the bypass repair: the next start thaws them, not the operator's frozen cgroup" {
+	disk_create k0
+	cg_create /kf
+	cg_create /kg
+	cg_create /kop
+	local dev c
+	dev=$(devnum k0)
+	# as the killed daemon left them: its lines on /kf and /kg, both
+	# frozen, the state file's marks; the operator froze /kop on their own
+	mkdir -p "$STATE"
+	printf 'iorate-state 1\n' > "$STATE/iomax.state"
+	for c in /kf /kg; do
+		cg_run $c sleep 600
+		echo "$dev wiops=123" > $CG$c/io.max
+		printf '%s rbps=max wbps=max riops=max wiops=max frozen\t%s\n' "$dev" $c >> "$STATE/iomax.state"
+	done
+	cg_run /kop sleep 600
+	for c in /kf /kg /kop; do
+		echo 1 > $CG$c/cgroup.freeze
+		wait_for 5 frozen_is $c 1
+	done
+
+	# /kf is no member of the new policy (its line goes back), /kg still
+	# is (its line is adopted): both thawed at the start
+	POLICY=$WORK/policy.conf
+	policy_file "$POLICY" "$(group g /kg k0 'iops-write = 200')" "$(group o /kop k0 'iops-write = 200')"
+	start_daemon
+	wait_for 5 frozen_is /kf 0
+	wait_for 5 frozen_is /kg 0
+	wait_for 5 iomax_is /kf ""
+	grep -q "/kf: thawing it: a previous run froze it" "$WORK/daemon.log"
+	grep -q "/kg: thawing it: a previous run froze it" "$WORK/daemon.log"
+	grep -q "adopting 2 io.max line(s)" "$WORK/daemon.log"
+	wait_for 10 grep -q "wiops=[0-9]" $CG/kop/io.max
+	run ! grep -q frozen "$STATE/iomax.state"
+	# the operator's freeze is theirs: still frozen, limited as any member
+	frozen_is /kop 1
+	# SIGTERM neither thaws it
+	stop_daemon
+	frozen_is /kop 1
+	frozen_is /kg 0
+	echo 0 > $CG/kop/cgroup.freeze
+}
+
 # ---- 2. kill -9 at 20 random moments -----------------------------------------
 
 # loop_ok WITH_B: io.max as policy A (WITH_B=1: groups a and b) or B (group

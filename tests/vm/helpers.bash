@@ -21,12 +21,14 @@ vm_teardown() {
 		tail -20 "$WORK/daemon.log"
 	fi
 	stop_daemon || true
-	local pid
+	local pid c
+	# a frozen process ignores SIGTERM until thawed: the wait below
+	# would hang on a test that failed with a cgroup frozen
+	for c in "${CGROUPS[@]}"; do echo 0 > "$CG$c/cgroup.freeze" 2>/dev/null || true; done
 	for pid in $(jobs -p); do kill "$pid" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	local m
 	for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null || true; done
-	local c
 	for c in "${CGROUPS[@]}"; do
 		[[ -d $CG$c ]] || continue
 		# move stragglers out so the cgroup can go

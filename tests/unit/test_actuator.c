@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The actuator (user/actuator.c): which line is written and when, the
+ * operator's ceiling, the bypass repair's freeze and its mark in the state
+ * file.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "actuator.h"
+#include "state.h"
+#include "test.h"
+
+#define MS	1000000ULL
+
+static struct state_entry entry(void)
+{
+	struct state_entry e = { .cgroup = "/m" };
+
+	iomax_unlimited(&e.original);
+	iomax_unlimited(&e.current);
+	return e;
+}
+
+static struct iomax wiops(uint64_t v)
+{
+	struct iomax m;
+
+	iomax_unlimited(&m);
+	m.v[IOMAX_WIOPS] = v;
+	return m;
+}
+
+/* A member's first line is the controller's guess before any I/O (an even
+ * split of a total); the first line from measured rates follows it at
+ * once, and from then on the write gate holds. */
+TEST(actuator_first_two_lines_at_once_then_gated)
+{
+	struct state_entry e = entry();
+	struct act_params p;
+	struct iomax want = wiops(100), line;
+
+	act_params_init(&p, false);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, 900 * MS, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 100);
+	act_written(&e, &line, 0, 900 * MS);
+	want = wiops(200);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, 1000 * MS, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 200);
+	act_written(&e, &line, 0, 1000 * MS);
+	/* up by 10%: past the hysteresis, but the last write is 100 ms old */
+	want = wiops(220);
+	ASSERT_TRUE(!act_next_line(&p, &e, &want, false, 1100 * MS, &line));
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, 1500 * MS, &line));
+	/* down: at once only when a bucket filled or a reload asks */
+	want = wiops(150);
+	ASSERT_TRUE(!act_next_line(&p, &e, &want, false, 1100 * MS, &line));
+	ASSERT_TRUE(act_next_line(&p, &e, &want, true, 1100 * MS, &line));
+	/* a raise is never at once, even then */
+	want = wiops(300);
+	ASSERT_TRUE(!act_next_line(&p, &e, &want, true, 1100 * MS, &line));
+}
+
+TEST(actuator_hysteresis_by_mode)
+{
+	struct state_entry e = entry();
+	struct act_params follow, steady;
+	struct iomax want = wiops(200), line;
+
+	act_params_init(&follow, false);
+	act_params_init(&steady, true);
+	act_written(&e, &want, 0, 0);
+	act_written(&e, &want, 0, MS);
+	want = wiops(206);	/* +3%: below both */
+	ASSERT_TRUE(!act_next_line(&follow, &e, &want, false, 10000 * MS, &line));
+	want = wiops(212);	/* +6%: follow moves, steady does not */
+	ASSERT_TRUE(act_next_line(&follow, &e, &want, false, 10000 * MS, &line));
+	ASSERT_TRUE(!act_next_line(&steady, &e, &want, false, 10000 * MS, &line));
+	/* steady's gate is 2 s */
+	want = wiops(240);
+	ASSERT_TRUE(!act_next_line(&steady, &e, &want, false, 1900 * MS, &line));
+	ASSERT_TRUE(act_next_line(&steady, &e, &want, false, 2001 * MS, &line));
+}
+
+TEST(actuator_operator_line_is_a_ceiling)
+{
+	struct state_entry e = entry();
+	struct act_params p;
+	struct iomax want = wiops(500), line;
+
+	act_params_init(&p, false);
+	e.original.v[IOMAX_WIOPS] = 300;
+	e.original.v[IOMAX_RBPS] = 1048576;
+	e.current = e.original;
+	/* above the operator's line: it is what is in force already */
+	ASSERT_TRUE(!act_next_line(&p, &e, &want, false, MS, &line));
+	want = wiops(250);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, MS, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 250);
+	ASSERT_U64_EQ(line.v[IOMAX_RBPS], 1048576);
+	act_written(&e, &line, 0, MS);
+	/* wanting unlimited gives back the operator's line, nothing wider */
+	iomax_unlimited(&want);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, 10000 * MS, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 300);
+	ASSERT_U64_EQ(line.v[IOMAX_RBPS], 1048576);
+}
+
+TEST(actuator_failed_write_keeps_line_and_paces_retry)
+{
+	struct state_entry e = entry();
+	struct act_params p;
+	struct iomax want = wiops(200), line;
+
+	act_params_init(&p, false);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, MS, &line));
+	act_written(&e, &line, -EINVAL, MS);
+	ASSERT_U64_EQ(e.current.v[IOMAX_WIOPS], IOMAX_UNLIMITED);
+	ASSERT_EQ(e.write_err, -EINVAL);
+	ASSERT_TRUE(!act_next_line(&p, &e, &want, false, 200 * MS, &line));
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, 501 * MS, &line));
+}
+
+TEST(actuator_tightest_field_of_all_groups)
+{
+	uint64_t a[CTL_NR_KINDS][CTL_NR_DIRS] = { 0 }, b[CTL_NR_KINDS][CTL_NR_DIRS] = { 0 };
+	struct iomax want;
+
+	a[CTL_IOPS][CTL_WRITE] = 300;
+	a[CTL_BPS][CTL_READ] = 4096;
+	b[CTL_IOPS][CTL_WRITE] = 200;
+	b[CTL_IOPS][CTL_READ] = 50;
+	iomax_unlimited(&want);
+	act_tighten(&want, a);
+	act_tighten(&want, b);
+	ASSERT_U64_EQ(want.v[IOMAX_WIOPS], 200);
+	ASSERT_U64_EQ(want.v[IOMAX_RIOPS], 50);
+	ASSERT_U64_EQ(want.v[IOMAX_RBPS], 4096);
+	ASSERT_U64_EQ(want.v[IOMAX_WBPS], IOMAX_UNLIMITED);
+}
+
+/* The repair fires after 0.4 s far above the line, whatever the tick,
+ * and not in the 0.3 s after a write, whose rates still show the old line. */
+static int ticks_to_freeze(double dt)
+{
+	struct state_entry e = entry();
+	double rate[CTL_NR_KINDS][CTL_NR_DIRS] = { { 0 } };
+	struct iomax line = wiops(200);
+	uint64_t now = 1000 * MS;
+
+	act_written(&e, &line, 0, now);
+	rate[CTL_IOPS][CTL_WRITE] = 2400;
+	for (int t = 1; t < 1000; t++) {
+		now += (uint64_t)(dt * 1e9);
+		if (act_bypassed(&e, rate, dt, now))
+			return t;
+	}
+	return -1;
+}
+
+TEST(actuator_bypass_repair_in_seconds_not_ticks)
+{
+	/* muted up to 0.3 s after the write, then four 0.1 s ticks above */
+	ASSERT_EQ(ticks_to_freeze(0.1), 6);
+	ASSERT_EQ(ticks_to_freeze(0.01), 69);
+	ASSERT_EQ(ticks_to_freeze(1.0), 1);
+}
+
+TEST(actuator_no_repair_near_the_line_or_while_frozen)
+{
+	struct state_entry e = entry();
+	double rate[CTL_NR_KINDS][CTL_NR_DIRS] = { { 0 } };
+	struct iomax line = wiops(200);
+	uint64_t now = 1000 * MS;
+
+	act_written(&e, &line, 0, now);
+	rate[CTL_IOPS][CTL_WRITE] = 415;	/* 2x + less than the margin */
+	for (int t = 0; t < 50; t++)
+		ASSERT_TRUE(!act_bypassed(&e, rate, 0.1, now += 100 * MS));
+	rate[CTL_IOPS][CTL_WRITE] = 2400;
+	act_frozen(&e, now);
+	ASSERT_U64_EQ(act_thaw_at(&e), now + ACT_FREEZE_NS);
+	for (int t = 0; t < 10; t++)
+		ASSERT_TRUE(!act_bypassed(&e, rate, 0.1, now += 100 * MS));
+}
+
+TEST(actuator_next_thaw_is_the_first_due)
+{
+	struct state_entry es[3] = { entry(), entry(), entry() };
+	struct state s = { .entries = es, .nr = 3 };
+
+	ASSERT_U64_EQ(act_next_thaw(&s), 0);
+	act_frozen(&es[1], 900 * MS);
+	act_frozen(&es[2], 700 * MS);
+	ASSERT_U64_EQ(act_next_thaw(&s), 700 * MS + ACT_FREEZE_NS);
+}
+
+/* A daemon killed between freeze and thaw leaves "frozen" in its state
+ * file; the next start reads it as a thaw due at once. */
+TEST(state_file_keeps_the_freeze_mark)
+{
+	struct state s = { 0 }, back = { 0 };
+	struct iomax orig = wiops(300);
+	struct state_entry *e;
+	char *text;
+
+	e = state_add(&s, "/machine.slice/vm 1", iorate_mkdev(8, 0), &orig);
+	ASSERT_TRUE(e != NULL);
+	state_add(&s, "/other", iorate_mkdev(8, 16), &orig);
+	act_frozen(e, 5000 * MS);
+	text = state_format(&s);
+	ASSERT_TRUE(text && strstr(text, " frozen\t/machine.slice/vm 1\n"));
+	ASSERT_EQ(state_parse(&back, text), 0);
+	ASSERT_EQ(back.nr, 2);
+	e = state_find(&back, "/machine.slice/vm 1", iorate_mkdev(8, 0));
+	ASSERT_TRUE(e && e->frozen_ns && act_thaw_at(e) <= 1 + ACT_FREEZE_NS);
+	ASSERT_U64_EQ(e->original.v[IOMAX_WIOPS], 300);
+	e = state_find(&back, "/other", iorate_mkdev(8, 16));
+	ASSERT_TRUE(e && !e->frozen_ns);
+	/* a file of a run before the mark existed reads as before */
+	state_close(&back);
+	ASSERT_EQ(state_parse(&back, "iorate-state 1\n8:0 rbps=max wbps=max riops=max wiops=7\t/a\n"), 0);
+	ASSERT_TRUE(back.nr == 1 && !back.entries[0].frozen_ns);
+	free(text);
+	state_close(&back);
+	state_close(&s);
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The actuator: from what a member's groups want on a disk to the io.max
+ * line written, and when a line that does not hold gets its cgroup frozen
+ * for a moment. Pure: the daemon reads and writes the files, the unit tests
+ * and the control loop's simulation drive these functions directly, so the
+ * loop under test is the one that runs (hysteresis, write gate, the
+ * operator's ceiling, the freeze).
+ */
+#ifndef IORATE_ACTUATOR_H
+#define IORATE_ACTUATOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "controller.h"
+#include "iomax.h"
+#include "state.h"
+
+/*
+ * io.max is rewritten only on a real change, and not often: every write
+ * restarts blk-throttle's slice, and on 6.1 a line rewritten every 100 ms
+ * stops throttling altogether after a few seconds (measured: 200 riops
+ * held at 200-214/s with writes every 250 ms or slower, 2400-4000/s with
+ * writes every 100 ms).
+ */
+#define ACT_HYSTERESIS		0.04
+#define ACT_MIN_WRITE_NS	500000000ULL
+/* Steady mode writes only what the conversion factor really moves: each
+ * write is a chance for 6.1's carryover to wrap (kquirks.h). */
+#define ACT_STEADY_HYSTERESIS	0.10
+#define ACT_STEADY_MIN_WRITE_NS	2000000000ULL
+
+/*
+ * 6.1's blk-throttle can lose a group's budget on an io.max change (an
+ * unsigned carryover wraps, docs/enforcement.md) and then lets it run
+ * unthrottled for as long as its bios keep coming: the slice that would
+ * clear the carryover is extended by every bio. A short freeze of the
+ * cgroup stops its bios for longer than a slice (20 ms on SSDs, 100 ms on
+ * disks), so the next bio starts a clean slice. It only happens when the
+ * rate past blk-throttle stays far above the line in force for 0.4 s
+ * (about 2x, plus a margin for counting noise) measured from 0.3 s after
+ * the last write, which the old line's rate still colours.
+ */
+#define ACT_BYPASS_S		0.4
+#define ACT_BYPASS_AFTER_WRITE_NS	300000000ULL
+#define ACT_FREEZE_NS		150000000ULL
+
+struct act_params {
+	double hysteresis;	/* a field moves by more than this share of it */
+	uint64_t min_write_ns;	/* least time between writes, unless all go down */
+};
+
+void act_params_init(struct act_params *p, bool steady);
+
+/* Fold one group's wanted io.max fields ([kind][dir], 0: none) into want:
+ * a member under several groups gets the tightest of each field. */
+void act_tighten(struct iomax *want, const uint64_t iomax[CTL_NR_KINDS][CTL_NR_DIRS]);
+
+/*
+ * The line for e given what its groups want: capped by the line the
+ * operator had set before iorate (a ceiling), in *line. True when it is to
+ * be written now: a field moved past the hysteresis, and the last write is
+ * old enough or (lower_at_once: a bucket filled, a reload) every field
+ * that moves goes down.
+ */
+bool act_next_line(const struct act_params *p, const struct state_entry *e,
+		   const struct iomax *want, bool lower_at_once, uint64_t now_ns,
+		   struct iomax *line);
+/* line's fields as the controller numbers them ([kind][dir], 0: none),
+ * for ctl_slot_in_force(). */
+void act_in_force(const struct iomax *line, uint64_t out[CTL_NR_KINDS][CTL_NR_DIRS]);
+/* A write of line went through (or failed with -errno err) at now_ns. */
+void act_written(struct state_entry *e, const struct iomax *line, int err, uint64_t now_ns);
+
+/*
+ * One tick's look at whether e's line holds: thr_rate is the rate past
+ * blk-throttle ([kind][dir], io.max units/s) and dt_s the tick. True when
+ * it has run far above the line for ACT_BYPASS_S: freeze the cgroup now
+ * (act_frozen) and thaw it at act_thaw_at().
+ */
+bool act_bypassed(struct state_entry *e, const double thr_rate[CTL_NR_KINDS][CTL_NR_DIRS],
+		  double dt_s, uint64_t now_ns);
+void act_frozen(struct state_entry *e, uint64_t now_ns);
+/* When e's freeze ends (0: e is not frozen by iorate). */
+uint64_t act_thaw_at(const struct state_entry *e);
+/* The first thaw due over every entry, 0: none. */
+uint64_t act_next_thaw(const struct state *s);
+
+#endif
