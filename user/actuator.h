@@ -60,8 +60,8 @@ void act_tighten(struct iomax *want, const uint64_t iomax[CTL_NR_KINDS][CTL_NR_D
  * The line for e given what its groups want: capped by the line the
  * operator had set before iorate (a ceiling), in *line. True when it is to
  * be written now: a field moved past the hysteresis, and the last write is
- * old enough or (lower_at_once: a bucket filled, a reload) every field
- * that moves goes down.
+ * old enough; or, before that (lower_at_once: a bucket filled, a reload),
+ * a field went down past it: then *line lowers those and raises nothing.
  */
 bool act_next_line(const struct act_params *p, const struct state_entry *e,
 		   const struct iomax *want, bool lower_at_once, uint64_t now_ns,
