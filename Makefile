@@ -140,7 +140,7 @@ bench: $(OUTPUT)/iorate $(OUTPUT)/tick-cost $(OUTPUT)/bpf-floor
 # tools/bench/tick_cost.c). Built beside build/iorate, not in
 # $(OUTPUT)/bench, which make bench empties; linked with only what it uses.
 .PHONY: bench-tick
-TICK_COST_OBJS := $(patsubst %,$(OUTPUT)/user/%.o,meter usage members units log)
+TICK_COST_OBJS := $(patsubst %,$(OUTPUT)/user/%.o,meter usage members glob units log)
 
 $(OUTPUT)/tools:
 	$(Q)mkdir -p $@
@@ -298,10 +298,10 @@ FUZZ_TARGETS := policy glob state libvirt ctlsock
 FUZZ_OPTS = -max_total_time=$(1) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	-artifact_prefix=$(FUZZ_DIR)/crashes/$*/
 fuzz_objs = $(patsubst %,$(FUZZ_DIR)/user/%.o,$(1))
-FUZZ_OBJS_policy := $(call fuzz_objs,policy units)
-FUZZ_OBJS_glob := $(call fuzz_objs,units)
+FUZZ_OBJS_policy := $(call fuzz_objs,policy glob units)
+FUZZ_OBJS_glob := $(call fuzz_objs,glob)
 FUZZ_OBJS_state := $(call fuzz_objs,state iomax cgroupfs log)
-FUZZ_OBJS_libvirt := $(call fuzz_objs,libvirt_xml policy units)
+FUZZ_OBJS_libvirt := $(call fuzz_objs,libvirt_xml policy glob units)
 FUZZ_LIBS_libvirt := $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null)
 FUZZ_OBJS_ctlsock := $(call fuzz_objs,ctlsock log)
 FUZZ_LIBS_ctlsock := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)

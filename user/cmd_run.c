@@ -136,7 +136,7 @@ static void run_metrics_update(struct run_ctx *r, bool force)
 	if (daemon_status_snapshot(&r->d, &r->win, &snap))
 		return;
 	metrics_publish(r->metrics, metrics_render(&snap));
-	daemon_status_snapshot_free(&snap);
+	status_snapshot_free(&snap);
 	r->metrics_ns = now;
 }
 
@@ -232,9 +232,9 @@ static char *run_answer(void *ctx, enum ctlsock_request req, const struct ctlsoc
 		return run_answer_reload(r, peer);
 	if (daemon_status_snapshot(&r->d, &r->win, &snap))
 		return ctlsock_error_json("status: out of memory");
-	o = daemon_status_json(&snap);
+	o = status_json(&snap);
 
-	daemon_status_snapshot_free(&snap);
+	status_snapshot_free(&snap);
 	return run_json_string(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 

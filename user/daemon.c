@@ -59,6 +59,14 @@ static void log_iomax_mode(const struct daemon *d)
 
 
 static void scan_members(struct daemon *d);
+
+/* The daemon's parts the process tracker works against, as they are now. */
+static struct procs_world procs_world(struct daemon *d)
+{
+	return (struct procs_world){
+		.cgroot = d->cgroot, .policy = &d->policy, .members = d->members, .meter = d->meter,
+	};
+}
 static void forget_gone_cgroups(struct daemon *d);
 static int reload(struct daemon *d, const char *why);
 static void log_libvirt(const struct daemon *d);
@@ -184,7 +192,7 @@ int daemon_init(struct daemon *d, const char *policy_path)
 	/* before the first event: an event for a cgroup inside a member
 	 * must find that member */
 	scan_members(d);
-	daemon_procs_start(d);
+	daemon_procs_start(&d->procs, procs_world(d));
 	log_info("enforcing %d group(s) from %s; cgroups under %s; tick %.0f ms; accounting %s",
 		 d->policy.nr_groups, policy_path, d->cgroot, d->policy.daemon.tick_ns / 1e6,
 		 d->policy.daemon.accounting == IORATE_LEVEL_DEVICE ? "device" : "bio");
@@ -208,7 +216,7 @@ void daemon_fini(struct daemon *d)
 	free(d->members);
 	free_bindings(d);
 	daemon_charges_close(d);
-	daemon_procs_free(d);
+	daemon_procs_free(&d->procs);
 	daemon_foreign_free(&d->foreign);
 	meter_close(d->meter);
 	usage_table_free(&d->prev);
@@ -288,7 +296,7 @@ static void scan_members(struct daemon *d)
 	memset(&d->disk_kinds, 0, sizeof(d->disk_kinds));
 	for (int g = 0; g < d->policy.nr_groups; g++)
 		resolve_devices(&d->policy.groups[g], &fresh[g]);
-	daemon_procs_add_members(d, fresh);
+	daemon_procs_add_members(&d->procs, fresh);
 	members_free(d->members, d->policy.nr_groups);
 	free(d->members);
 	d->members = fresh;
@@ -731,10 +739,10 @@ static void collect_event(void *ctx, const struct iorate_event *ev)
 		d->members_gen++;
 		return;
 	case IORATE_EVENT_EXEC:
-		daemon_procs_exec(d, ev->pid);
+		daemon_procs_exec(&d->procs, procs_world(d), ev->pid);
 		return;
 	case IORATE_EVENT_EXIT:
-		daemon_procs_exit(d, ev->pid);
+		daemon_procs_exit(&d->procs, procs_world(d), ev->pid);
 		return;
 	case IORATE_EVENT_FOREIGN_DIRTY:
 		batch->applied--;	/* no io.max to apply for it */
@@ -823,14 +831,14 @@ int daemon_tick(struct daemon *d)
 	int err;
 
 	daemon_handle_events(d);
-	daemon_procs_tick(d);
+	daemon_procs_tick(&d->procs, procs_world(d));
 	daemon_foreign_tick(d);
 	if (!d->last_scan_ns || clock_now_ns() - d->last_scan_ns >= DAEMON_SCAN_NS) {
 		/* libvirt-dir made since the last look: read it now */
 		if (d->libvirt_templates && libvirt_live_fd(&d->libvirt) < 0 &&
 		    !libvirt_live_watch(&d->libvirt, d->policy.daemon.libvirt_dir))
 			return reload(d, "libvirt-dir appeared");
-		daemon_procs_scan(d);
+		daemon_procs_scan(&d->procs, procs_world(d));
 		scan_members(d);
 	}
 	err = meter_read(d->meter, &d->cur);
@@ -917,7 +925,7 @@ static int reload(struct daemon *d, const char *why)
 			if (!strcmp(fresh.groups[g].name, d->policy.groups[old].name))
 				new_index[old] = g;
 	}
-	daemon_procs_regroup(d, new_index, &fresh);
+	daemon_procs_regroup(&d->procs, procs_world(d), new_index, &fresh);
 	free(new_index);
 	/* Bindings of groups that survive keep their buckets when their
 	 * limits did not change; the others go. */
@@ -953,7 +961,7 @@ static int reload(struct daemon *d, const char *why)
 			log_iomax_mode(d);
 	}
 	scan_members(d);
-	daemon_procs_start(d);
+	daemon_procs_start(&d->procs, procs_world(d));
 	/* a lowered limit (virsh blkdeviotune) is written at the next tick,
 	 * past the write gate, as a filled bucket is */
 	d->reloaded = true;

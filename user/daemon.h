@@ -11,6 +11,7 @@
 #include "bucket_sets.h"
 #include "controller.h"
 #include "daemon_foreign.h"
+#include "daemon_procs.h"
 #include "disk.h"
 #include "iomax.h"
 #include "libvirt_live.h"
@@ -29,17 +30,6 @@ struct daemon_binding {
 struct daemon_charge {
 	struct iorate_usage_key key;
 	struct iorate_charge charge;
-};
-
-/* A process a group selects (pid:, exe:, a bare QEMU by vm:) and the
- * cgroup it is limited in. */
-struct daemon_proc {
-	int pid;
-	int group;
-	char *path;		/* below cgroot; NULL: not limited (move = no) */
-	uint64_t cgroup_id;
-	bool created;		/* iorate made the cgroup: it removes it */
-	char *vm_name;		/* a QEMU's -name, else NULL */
 };
 
 /* cgroups removed in the last seconds. A read may still find them: their
@@ -88,11 +78,7 @@ struct daemon {
 	uint64_t tighten_last_ns, tighten_max_ns;
 	bool tightening;		/* apply() for a filled bucket */
 	bool reloaded;			/* the first apply() after a reload */
-	struct daemon_proc *procs;
-	int nr_procs;
-	char **pending_rmdir;		/* cgroups iorate made, to remove once empty */
-	int nr_pending_rmdir;
-	bool watching_procs;
+	struct daemon_procs procs;	/* processes groups select (daemon_procs.h) */
 	/* iomax-mode resolved against the running kernel (kquirks.h); the
 	 * kernel is read once, at start: parsing its BTF at every reload made
 	 * 100 reloads take 17.6 s in the TCG VM instead of about 1 s */

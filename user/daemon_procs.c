@@ -16,11 +16,11 @@
 
 #define PROC_ROOT	"/proc"
 
-static struct daemon_proc *proc_find(struct daemon *d, int pid, int group)
+static struct daemon_proc *proc_find(const struct daemon_procs *p, int pid, int group)
 {
-	for (int i = 0; i < d->nr_procs; i++)
-		if (d->procs[i].pid == pid && (group < 0 || d->procs[i].group == group))
-			return &d->procs[i];
+	for (int i = 0; i < p->nr; i++)
+		if (p->v[i].pid == pid && (group < 0 || p->v[i].group == group))
+			return &p->v[i];
 	return NULL;
 }
 
@@ -64,13 +64,13 @@ static void leaf_name(const struct proc_info *pi, char *buf, size_t len)
 
 /* mkdir -p below the root, enabling io and memory in each parent so that
  * the new cgroup has io.max (and the page cache it dirties is its own). */
-static int make_cgroup(struct daemon *d, const char *path)
+static int make_cgroup(const char *cgroot, const char *path)
 {
 	char dir[8300], ctl[8400];
-	size_t rootlen = strlen(d->cgroot);
+	size_t rootlen = strlen(cgroot);
 	int err;
 
-	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, path);
+	snprintf(dir, sizeof(dir), "%s%s", cgroot, path);
 	for (char *p = dir + rootlen + 1;; p++) {
 		char c = *p;
 
@@ -100,11 +100,11 @@ static int make_cgroup(struct daemon *d, const char *path)
 
 /* rmdir a cgroup iorate made: true unless it is still populated (a child
  * of its process lives on, or the process is a zombie not yet reaped). */
-static bool rmdir_created(struct daemon *d, const char *path)
+static bool rmdir_created(const char *cgroot, const char *path)
 {
 	char dir[8300];
 
-	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, path);
+	snprintf(dir, sizeof(dir), "%s%s", cgroot, path);
 	if (!rmdir(dir) || errno == ENOENT)
 		log_info("removed %s (its process exited)", path);
 	else if (errno == EBUSY)
@@ -114,35 +114,35 @@ static bool rmdir_created(struct daemon *d, const char *path)
 	return true;
 }
 
-static void remove_created(struct daemon *d, const char *path)
+static void remove_created(struct daemon_procs *p, const struct procs_world *w, const char *path)
 {
 	char **n;
 
-	if (rmdir_created(d, path))
+	if (rmdir_created(w->cgroot, path))
 		return;
-	for (int i = 0; i < d->nr_pending_rmdir; i++)
-		if (!strcmp(d->pending_rmdir[i], path))
+	for (int i = 0; i < p->nr_pending_rmdir; i++)
+		if (!strcmp(p->pending_rmdir[i], path))
 			return;
-	n = realloc(d->pending_rmdir, (d->nr_pending_rmdir + 1) * sizeof(*n));
+	n = realloc(p->pending_rmdir, (p->nr_pending_rmdir + 1) * sizeof(*n));
 	if (!n)
 		return;
-	d->pending_rmdir = n;
-	n[d->nr_pending_rmdir] = strdup(path);
-	if (n[d->nr_pending_rmdir])
-		d->nr_pending_rmdir++;
+	p->pending_rmdir = n;
+	n[p->nr_pending_rmdir] = strdup(path);
+	if (n[p->nr_pending_rmdir])
+		p->nr_pending_rmdir++;
 }
 
-static int track(struct daemon *d, const struct proc_info *pi, int group, const char *path,
-		 uint64_t id, bool created)
+static int track(struct daemon_procs *p, const struct procs_world *w, const struct proc_info *pi,
+		 int group, const char *path, uint64_t id, bool created)
 {
 	int pid = pi->pid;
 
-	struct daemon_proc *n = realloc(d->procs, (d->nr_procs + 1) * sizeof(*n));
+	struct daemon_proc *n = realloc(p->v, (p->nr + 1) * sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
-	d->procs = n;
-	n = &d->procs[d->nr_procs];
+	p->v = n;
+	n = &p->v[p->nr];
 	memset(n, 0, sizeof(*n));
 	n->pid = pid;
 	n->group = group;
@@ -154,10 +154,10 @@ static int track(struct daemon *d, const struct proc_info *pi, int group, const 
 		free(n->path);
 		return -ENOMEM;
 	}
-	d->nr_procs++;
-	meter_watch_pid(d->meter, pid, true);
+	p->nr++;
+	meter_watch_pid(w->meter, pid, true);
 	if (path)
-		members_add_member(&d->members[group], path, id);
+		members_add_member(&w->members[group], path, id);
 	return 0;
 }
 
@@ -168,121 +168,125 @@ static int track(struct daemon *d, const struct proc_info *pi, int group, const 
  * which it is moved into with all its threads (cgroup.procs moves a whole
  * thread group).
  */
-static void place(struct daemon *d, int g, const struct proc_info *pi)
+static void place(struct daemon_procs *p, const struct procs_world *w, int g,
+		  const struct proc_info *pi)
 {
-	const struct policy_group *group = &d->policy.groups[g];
-	struct daemon_proc *other = proc_find(d, pi->pid, -1);
+	const struct policy_group *group = &w->policy->groups[g];
+	struct daemon_proc *other = proc_find(p, pi->pid, -1);
 	char dir[8300], leaf[PROCS_NAME_MAX + 8], target[600], pidtext[16];
 	uint64_t id;
 	int err;
 
-	if (proc_find(d, pi->pid, g))
+	if (proc_find(p, pi->pid, g))
 		return;
-	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, pi->cgroup);
+	snprintf(dir, sizeof(dir), "%s%s", w->cgroot, pi->cgroup);
 	id = cgroupfs_id_of(dir);
 	if (!id)
 		return;		/* exited meanwhile */
-	if (members_owner(&d->members[g], id) >= 0)
+	if (members_owner(&w->members[g], id) >= 0)
 		return;		/* its cgroup is a member already */
 	if (other && other->path) {
-		track(d, pi, g, other->path, other->cgroup_id, false);
+		track(p, w, pi, g, other->path, other->cgroup_id, false);
 		return;
 	}
 	if (strcmp(pi->cgroup, "/") && cgroup_alone(dir, pi->pid)) {
 		log_info("group %s: pid %d%s%s limited in its own cgroup %s", group->name, pi->pid,
 			 pi->vm_name[0] ? ", VM " : "", pi->vm_name, pi->cgroup);
-		track(d, pi, g, pi->cgroup, id, false);
+		track(p, w, pi, g, pi->cgroup, id, false);
 		return;
 	}
 	if (!group->move) {
 		log_warn("group %s: pid %d shares cgroup %s with other processes and move = no: "
 			 "not limited", group->name, pi->pid, pi->cgroup);
-		track(d, pi, g, NULL, 0, false);
+		track(p, w, pi, g, NULL, 0, false);
 		return;
 	}
 	leaf_name(pi, leaf, sizeof(leaf));
-	snprintf(target, sizeof(target), "%s/%s", d->policy.daemon.move_to, leaf);
-	err = make_cgroup(d, target);
-	snprintf(dir, sizeof(dir), "%s%s/cgroup.procs", d->cgroot, target);
+	snprintf(target, sizeof(target), "%s/%s", w->policy->daemon.move_to, leaf);
+	err = make_cgroup(w->cgroot, target);
+	snprintf(dir, sizeof(dir), "%s%s/cgroup.procs", w->cgroot, target);
 	snprintf(pidtext, sizeof(pidtext), "%d", pi->pid);
 	if (!err)
 		err = cgroupfs_write(dir, pidtext);
 	if (err) {
 		log_warn("group %s: moving pid %d to %s: %s", group->name, pi->pid, target,
 			 strerror(-err));
-		remove_created(d, target);
+		remove_created(p, w, target);
 		return;
 	}
-	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, target);
+	snprintf(dir, sizeof(dir), "%s%s", w->cgroot, target);
 	id = cgroupfs_id_of(dir);
 	log_info("group %s: moved pid %d%s%s from %s to %s", group->name, pi->pid,
 		 pi->vm_name[0] ? ", VM " : "", pi->vm_name, pi->cgroup, target);
-	track(d, pi, g, target, id, true);
+	track(p, w, pi, g, target, id, true);
 }
 
-static void consider(struct daemon *d, int pid)
+static void consider(struct daemon_procs *p, const struct procs_world *w, int pid)
 {
 	struct proc_info pi;
 
 	if (pid == getpid() || procs_read(PROC_ROOT, pid, &pi) || !pi.exe[0] || !pi.cgroup[0])
 		return;
-	for (int g = 0; g < d->policy.nr_groups; g++)
-		if (procs_match(&d->policy.groups[g], &pi))
-			place(d, g, &pi);
+	for (int g = 0; g < w->policy->nr_groups; g++)
+		if (procs_match(&w->policy->groups[g], &pi))
+			place(p, w, g, &pi);
 }
 
-static void forget(struct daemon *d, int i)
+static void forget(struct daemon_procs *p, const struct procs_world *w, int i)
 {
-	struct daemon_proc *p = &d->procs[i];
+	struct daemon_proc *gone = &p->v[i];
 	bool shared = false;
 
-	for (int j = 0; j < d->nr_procs; j++)
-		if (j != i && d->procs[j].pid == p->pid)
+	for (int j = 0; j < p->nr; j++)
+		if (j != i && p->v[j].pid == gone->pid)
 			shared = true;
 	if (!shared)
-		meter_watch_pid(d->meter, p->pid, false);
-	if (p->path) {
-		members_remove_cgroup(&d->members[p->group], 1, p->cgroup_id);
-		if (p->created)
-			remove_created(d, p->path);
+		meter_watch_pid(w->meter, gone->pid, false);
+	if (gone->path) {
+		members_remove_cgroup(&w->members[gone->group], 1, gone->cgroup_id);
+		if (gone->created)
+			remove_created(p, w, gone->path);
 	}
-	free(p->path);
-	free(p->vm_name);
-	d->procs[i] = d->procs[--d->nr_procs];
+	free(gone->path);
+	free(gone->vm_name);
+	p->v[i] = p->v[--p->nr];
 }
 
-void daemon_procs_exit(struct daemon *d, int pid)
+void daemon_procs_exit(struct daemon_procs *p, struct procs_world world, int pid)
 {
+	const struct procs_world *w = &world;
 	log_debug("pid %d exited", pid);
-	for (int i = 0; i < d->nr_procs;)
-		if (d->procs[i].pid == pid)
-			forget(d, i);
+	for (int i = 0; i < p->nr;)
+		if (p->v[i].pid == pid)
+			forget(p, w, i);
 		else
 			i++;
 }
 
-void daemon_procs_exec(struct daemon *d, int pid)
+void daemon_procs_exec(struct daemon_procs *p, struct procs_world world, int pid)
 {
-	if (d->watching_procs)
-		consider(d, pid);
+	const struct procs_world *w = &world;
+	if (p->watching)
+		consider(p, w, pid);
 }
 
-void daemon_procs_scan(struct daemon *d)
+void daemon_procs_scan(struct daemon_procs *p, struct procs_world world)
 {
+	const struct procs_world *w = &world;
 	struct dirent *e;
 	DIR *proc;
 
 	/* exit events lost (ring full) or processes gone before we watched */
-	for (int i = 0; i < d->nr_procs;) {
+	for (int i = 0; i < p->nr;) {
 		char path[64];
 
-		snprintf(path, sizeof(path), PROC_ROOT "/%d", d->procs[i].pid);
+		snprintf(path, sizeof(path), PROC_ROOT "/%d", p->v[i].pid);
 		if (access(path, F_OK) && errno == ENOENT)
-			forget(d, i);
+			forget(p, w, i);
 		else
 			i++;
 	}
-	if (!d->watching_procs)
+	if (!p->watching)
 		return;
 	proc = opendir(PROC_ROOT);
 	if (!proc) {
@@ -291,18 +295,18 @@ void daemon_procs_scan(struct daemon *d)
 	}
 	while ((e = readdir(proc)))
 		if (isdigit((unsigned char)e->d_name[0]))
-			consider(d, atoi(e->d_name));
+			consider(p, w, atoi(e->d_name));
 	closedir(proc);
 }
 
 /* Cgroups a previous daemon made under move-to whose process is gone. */
-static void sweep_move_to(struct daemon *d)
+static void sweep_move_to(struct daemon_procs *p, const struct procs_world *w)
 {
 	char dir[8300];
 	struct dirent *e;
 	DIR *top;
 
-	snprintf(dir, sizeof(dir), "%s%s", d->cgroot, d->policy.daemon.move_to);
+	snprintf(dir, sizeof(dir), "%s%s", w->cgroot, w->policy->daemon.move_to);
 	top = opendir(dir);
 	if (!top)
 		return;
@@ -314,72 +318,84 @@ static void sweep_move_to(struct daemon *d)
 		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
 		if (!rmdir(sub))
 			log_info("removed %s/%s (left empty by an earlier run)",
-				 d->policy.daemon.move_to, e->d_name);
+				 w->policy->daemon.move_to, e->d_name);
 	}
 	closedir(top);
 }
 
-void daemon_procs_start(struct daemon *d)
+void daemon_procs_start(struct daemon_procs *p, struct procs_world world)
 {
-	d->watching_procs = procs_policy_watches(&d->policy);
-	meter_watch_exec(d->meter, d->watching_procs);
-	if (d->watching_procs)
-		sweep_move_to(d);
-	daemon_procs_scan(d);
+	const struct procs_world *w = &world;
+	p->watching = procs_policy_watches(w->policy);
+	meter_watch_exec(w->meter, p->watching);
+	if (p->watching)
+		sweep_move_to(p, w);
+	daemon_procs_scan(p, world);
 }
 
-void daemon_procs_add_members(struct daemon *d, struct group_members *gm)
+void daemon_procs_add_members(const struct daemon_procs *p, struct group_members *gm)
 {
-	for (int i = 0; i < d->nr_procs; i++)
-		if (d->procs[i].path)
-			members_add_member(&gm[d->procs[i].group], d->procs[i].path,
-					   d->procs[i].cgroup_id);
+	for (int i = 0; i < p->nr; i++)
+		if (p->v[i].path)
+			members_add_member(&gm[p->v[i].group], p->v[i].path,
+					   p->v[i].cgroup_id);
 }
 
-void daemon_procs_tick(struct daemon *d)
+void daemon_procs_tick(struct daemon_procs *p, struct procs_world world)
 {
-	for (int i = 0; i < d->nr_pending_rmdir;) {
-		if (!rmdir_created(d, d->pending_rmdir[i])) {
+	const struct procs_world *w = &world;
+	for (int i = 0; i < p->nr_pending_rmdir;) {
+		if (!rmdir_created(w->cgroot, p->pending_rmdir[i])) {
 			i++;
 			continue;
 		}
-		free(d->pending_rmdir[i]);
-		d->pending_rmdir[i] = d->pending_rmdir[--d->nr_pending_rmdir];
+		free(p->pending_rmdir[i]);
+		p->pending_rmdir[i] = p->pending_rmdir[--p->nr_pending_rmdir];
 	}
 }
 
-void daemon_procs_regroup(struct daemon *d, const int *new_index, const struct policy *fresh)
+void daemon_procs_regroup(struct daemon_procs *p, struct procs_world world,
+			  const int *new_index, const struct policy *fresh)
 {
-	for (int i = 0; i < d->nr_procs;) {
-		int g = new_index[d->procs[i].group];
+	const struct procs_world *w = &world;
+	for (int i = 0; i < p->nr;) {
+		int g = new_index[p->v[i].group];
 		struct proc_info pi;
 
-		if (g >= 0 && !procs_read(PROC_ROOT, d->procs[i].pid, &pi) &&
+		if (g >= 0 && !procs_read(PROC_ROOT, p->v[i].pid, &pi) &&
 		    procs_match(&fresh->groups[g], &pi)) {
-			d->procs[i++].group = g;
+			p->v[i++].group = g;
 			continue;
 		}
 		/* the group or its match is gone: the process stays where it
 		 * is, and its io.max goes back when nobody asks for it */
-		meter_watch_pid(d->meter, d->procs[i].pid, false);
-		free(d->procs[i].path);
-		free(d->procs[i].vm_name);
-		d->procs[i] = d->procs[--d->nr_procs];
+		meter_watch_pid(w->meter, p->v[i].pid, false);
+		free(p->v[i].path);
+		free(p->v[i].vm_name);
+		p->v[i] = p->v[--p->nr];
 	}
 }
 
-void daemon_procs_free(struct daemon *d)
+void daemon_procs_free(struct daemon_procs *p)
 {
-	for (int i = 0; i < d->nr_procs; i++) {
-		free(d->procs[i].path);
-		free(d->procs[i].vm_name);
+	for (int i = 0; i < p->nr; i++) {
+		free(p->v[i].path);
+		free(p->v[i].vm_name);
 	}
-	free(d->procs);
-	d->procs = NULL;
-	d->nr_procs = 0;
-	for (int i = 0; i < d->nr_pending_rmdir; i++)
-		free(d->pending_rmdir[i]);
-	free(d->pending_rmdir);
-	d->pending_rmdir = NULL;
-	d->nr_pending_rmdir = 0;
+	free(p->v);
+	p->v = NULL;
+	p->nr = 0;
+	for (int i = 0; i < p->nr_pending_rmdir; i++)
+		free(p->pending_rmdir[i]);
+	free(p->pending_rmdir);
+	p->pending_rmdir = NULL;
+	p->nr_pending_rmdir = 0;
+}
+
+const char *daemon_procs_vm_name(const struct daemon_procs *p, const char *cgroup)
+{
+	for (int i = 0; i < p->nr; i++)
+		if (p->v[i].vm_name && p->v[i].path && !strcmp(p->v[i].path, cgroup))
+			return p->v[i].vm_name;
+	return NULL;
 }

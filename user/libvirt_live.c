@@ -16,7 +16,6 @@
 #include "libvirt_host.h"
 #include "libvirt_live.h"
 #include "log.h"
-#include "units.h"
 
 /* written in place (close), renamed into place (libvirt writes NAME.xml.new
  * and renames it), removed (the domain stopped); the rest: the directory
@@ -135,7 +134,7 @@ static int read_file(int dirfd, const char *name, char **text, size_t *len)
 static bool template_matches(const struct policy_group *t, const char *name)
 {
 	for (int i = 0; i < t->nr_matches; i++)
-		if (t->matches[i].kind == POLICY_MATCH_VM && glob_match(t->matches[i].pattern, name))
+		if (t->matches[i].kind == POLICY_MATCH_VM && policy_match_glob(&t->matches[i], name))
 			return true;
 	return false;
 }

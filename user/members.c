@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "members.h"
-#include "units.h"
 
 static int hexval(char c)
 {
@@ -70,12 +69,12 @@ bool members_match(const struct policy_group *g, const char *path)
 	for (int i = 0; i < g->nr_matches; i++) {
 		const struct policy_match *m = &g->matches[i];
 
-		if (m->kind == POLICY_MATCH_CGROUP && glob_match(m->pattern, path))
+		if (m->kind == POLICY_MATCH_CGROUP && policy_match_glob(m, path))
 			return true;
 		if (m->kind == POLICY_MATCH_VM) {
 			if (have_vm < 0)
 				have_vm = members_vm_name(path, vm, sizeof(vm));
-			if (have_vm && glob_match(m->pattern, vm))
+			if (have_vm && policy_match_glob(m, vm))
 				return true;
 		}
 	}

@@ -10,7 +10,7 @@
 #define IORATE_METRICS_H
 
 #include <stdio.h>
-#include "daemon_status.h"
+#include "status.h"
 
 struct metrics;
 

@@ -837,12 +837,20 @@ static void policy_group_match(struct policy_parser *ps, struct policy_group *g,
 		return;
 	}
 	g->matches = n;
+	memset(&n[g->nr_matches], 0, sizeof(*n));
 	n[g->nr_matches].kind = kind;
 	n[g->nr_matches].line = ps->line;
 	n[g->nr_matches].pattern = policy_strdup(ps, pattern);
-	if (n[g->nr_matches].pattern)
-		g->nr_matches++;
+	if (!n[g->nr_matches].pattern)
+		return;
+	if (kind != POLICY_MATCH_PID && glob_compile(&n[g->nr_matches].glob, pattern)) {
+		free(n[g->nr_matches].pattern);
+		ps->oom = true;
+		return;
+	}
+	g->nr_matches++;
 }
+
 
 /* "MAJ:MIN" into dev; false when value is not of that form. */
 static bool policy_parse_majmin(const char *value, struct policy_device *dev, const char **why)
@@ -1335,8 +1343,10 @@ cleanup:
 void policy_group_free(struct policy_group *g)
 {
 	free(g->name);
-	for (int i = 0; i < g->nr_matches; i++)
+	for (int i = 0; i < g->nr_matches; i++) {
 		free(g->matches[i].pattern);
+		glob_free(&g->matches[i].glob);
+	}
 	free(g->matches);
 	for (int i = 0; i < g->nr_devices; i++)
 		free(g->devices[i].spec);

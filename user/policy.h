@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>	/* iorate.h uses __u32 */
+#include "glob.h"
 #include "iorate.h"
 
 /* Caps, so that no input can make the parser hang or eat memory. */
@@ -63,7 +64,17 @@ enum policy_iomax_mode { POLICY_IOMAX_AUTO, POLICY_IOMAX_FOLLOW, POLICY_IOMAX_ST
 enum policy_match_kind { POLICY_MATCH_CGROUP, POLICY_MATCH_VM, POLICY_MATCH_PID, POLICY_MATCH_EXE };
 
 /* pattern is what follows "KIND:" (a glob, or the pid's digits). */
-struct policy_match { enum policy_match_kind kind; char *pattern; int line; };
+struct policy_match {
+	enum policy_match_kind kind;
+	char *pattern;
+	int line;
+	struct glob glob;	/* the pattern compiled (not for pid:) */
+};
+/* Whether s (a cgroup path, VM name or executable) matches m's glob. */
+static inline bool policy_match_glob(const struct policy_match *m, const char *s)
+{
+	return glob_matches(&m->glob, s);
+}
 
 /* spec as written: "/dev/sdd", "8:48" or "*"; line 0 for the default "*". */
 struct policy_device { bool any; char *spec; uint32_t major, minor; bool has_majmin; int line; };

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 #include "procs.h"
-#include "units.h"
 
 bool procs_policy_watches(const struct policy *p)
 {
@@ -135,11 +134,11 @@ bool procs_match(const struct policy_group *g, const struct proc_info *pi)
 				return true;
 			break;
 		case POLICY_MATCH_EXE:
-			if (pi->exe[0] && glob_match(m->pattern, pi->exe))
+			if (pi->exe[0] && policy_match_glob(m, pi->exe))
 				return true;
 			break;
 		case POLICY_MATCH_VM:
-			if (pi->vm_name[0] && glob_match(m->pattern, pi->vm_name))
+			if (pi->vm_name[0] && policy_match_glob(m, pi->vm_name))
 				return true;
 			break;
 		case POLICY_MATCH_CGROUP:

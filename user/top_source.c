@@ -15,7 +15,7 @@
 #include <json-c/json.h>
 #include "clock.h"
 #include "ctlsock.h"
-#include "daemon_status.h"
+#include "status.h"
 #include "disk.h"
 #include "log.h"
 #include "top.h"

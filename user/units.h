@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * Numbers as an operator writes them in the policy file, and path globs.
+ * Numbers as an operator writes them in the policy file.
  *
  * Sizes and byte rates: a whole number with an optional suffix K M G T
  * (powers of 1024, either case, "KiB" also accepted): "4096", "4K", "120M".
@@ -32,18 +32,5 @@ int units_parse_duration(const char *s, uint64_t *ns, const char **why);
 char *units_format_size(uint64_t v, char *buf, size_t len);
 char *units_format_duration(uint64_t ns, char *buf, size_t len);
 
-/*
- * Path glob: '*' matches any run of characters except '/', '**' any run
- * including '/', '?' one character except '/', [abc] [a-z] [!x] [^x] one
- * character from a class (never '/'), '\' quotes the next character.
- * A "**" that is a whole path component may also match zero components:
- * "/a/STARSTAR/b" (STARSTAR being "**") matches "/a/b" as well as "/a/x/y/b",
- * and a leading "**" then '/' may match nothing; a trailing '/' then "**"
- * needs at least one more component ("/a" does not match it, "/a/x" does).
- * Linear in pattern x path, no recursion: safe on hostile input.
- */
-bool glob_match(const char *pattern, const char *path);
-/* NULL when the pattern is well formed, else why not (unterminated '['...). */
-const char *glob_check(const char *pattern);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <stdio.h>
 #include "members.h"
+#include "matches.h"
 #include "test.h"
 
 TEST(members_vm_name_from_systemd_scope)
@@ -40,10 +41,12 @@ TEST(members_match_vm_and_cgroup_globs)
 	};
 	struct policy_group g = { .name = "g", .matches = m, .nr_matches = 2 };
 
+	matches_compile(m, 2);
 	ASSERT_TRUE(members_match(&g, "/machine.slice/machine-qemu\\x2d3\\x2dweb\\x2d1.scope"));
 	ASSERT_TRUE(!members_match(&g, "/machine.slice/machine-qemu\\x2d4\\x2ddb\\x2d1.scope"));
 	ASSERT_TRUE(members_match(&g, "/batch/job1"));
 	ASSERT_TRUE(!members_match(&g, "/batch/job1/sub"));
+	matches_free(m, 2);
 }
 
 /* What the cgroup events build must equal what a scan would find: the
@@ -61,6 +64,8 @@ TEST(members_follow_mkdir_and_rmdir_events)
 	const char *scope = "/machine.slice/machine-qemu\\x2d3\\x2dweb\\x2d1.scope";
 	char emulator[200];
 
+	matches_compile(&vm, 1);
+	matches_compile(&cg, 1);
 	snprintf(emulator, sizeof(emulator), "%s/libvirt/emulator", scope);
 	ASSERT_EQ(members_add_cgroup(&p, gm, "/machine.slice", 10), 0);
 	ASSERT_EQ(gm[0].nr, 0);
@@ -92,6 +97,8 @@ TEST(members_follow_mkdir_and_rmdir_events)
 	ASSERT_EQ(gm[1].nr, 1);
 	ASSERT_EQ(members_owner(&gm[1], 30), 0);
 	members_free(gm, 2);
+	matches_free(&vm, 1);
+	matches_free(&cg, 1);
 }
 
 /* Removing a member renumbers the ones after it; their owners follow. */
@@ -102,6 +109,7 @@ TEST(members_remove_renumbers_owners)
 	struct policy p = { .groups = &g, .nr_groups = 1 };
 	struct group_members gm[1] = {};
 
+	matches_compile(&cg, 1);
 	ASSERT_EQ(members_add_cgroup(&p, gm, "/vm-a", 1), 0);
 	ASSERT_EQ(members_add_cgroup(&p, gm, "/vm-b", 2), 0);
 	ASSERT_EQ(members_add_cgroup(&p, gm, "/vm-b/x", 3), 0);
@@ -111,4 +119,5 @@ TEST(members_remove_renumbers_owners)
 	ASSERT_EQ(members_owner(&gm[0], 3), 0);
 	ASSERT_EQ(members_owner(&gm[0], 2), 0);
 	members_free(gm, 1);
+	matches_free(&cg, 1);
 }

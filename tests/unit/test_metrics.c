@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <stdlib.h>
-#include "daemon_status.h"
+#include "status.h"
 #include "metrics.h"
 #include "test.h"
 
@@ -142,7 +142,7 @@ TEST(metrics_render_is_well_formed)
 	free(text);
 }
 
-TEST(daemon_status_json_shape)
+TEST(status_json_shape)
 {
 	struct status_snapshot s;
 	struct status_group g;
@@ -150,7 +150,7 @@ TEST(daemon_status_json_shape)
 	struct json_object *o, *v, *mem;
 
 	fixed_snapshot(&s, &g, &m);
-	o = daemon_status_json(&s);
+	o = status_json(&s);
 	ASSERT_TRUE(json_object_object_get_ex(o, "version", &v));
 	ASSERT_TRUE(json_object_object_get_ex(o, "pid", &v) && json_object_get_int(v) == 7);
 	ASSERT_TRUE(json_object_object_get_ex(o, "tick_ms", &v) && json_object_get_double(v) == 100);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <string.h>
 #include "procs.h"
+#include "matches.h"
 #include "test.h"
 
 /* argv as /proc/PID/cmdline has it: each argument NUL-terminated */
@@ -57,6 +58,7 @@ TEST(procs_match_kinds)
 	struct policy_group g = { .name = "g", .matches = m, .nr_matches = 3 };
 	struct proc_info pi = { .pid = 42 };
 
+	matches_compile(m, 3);
 	ASSERT_TRUE(procs_match(&g, &pi));
 	pi.pid = 7;
 	ASSERT_TRUE(!procs_match(&g, &pi));
@@ -67,6 +69,7 @@ TEST(procs_match_kinds)
 	ASSERT_TRUE(procs_match(&g, &pi));
 	strcpy(pi.vm_name, "web-1");
 	ASSERT_TRUE(!procs_match(&g, &pi));
+	matches_free(m, 3);
 }
 
 TEST(procs_policy_watches_only_process_matches)

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 #include <json-c/json.h>
-#include "daemon_status.h"
+#include "status.h"
 #include "test.h"
 #include "top.h"
 
@@ -209,7 +209,7 @@ TEST(status_members_carry_group_and_vm)
 	};
 	struct status_group g = { .name = "vms", .members = m, .nr_members = 2 };
 	struct status_snapshot s = { .policy = "p", .groups = &g, .nr_groups = 1 };
-	struct json_object *o = daemon_status_json(&s), *groups, *mj, *v;
+	struct json_object *o = status_json(&s), *groups, *mj, *v;
 
 	ASSERT_TRUE(json_object_object_get_ex(o, "groups", &groups));
 	ASSERT_TRUE(json_object_object_get_ex(json_object_array_get_idx(groups, 0), "members", &mj));
