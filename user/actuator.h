@@ -62,12 +62,13 @@ void act_tighten(struct iomax *want, const uint64_t iomax[CTL_NR_KINDS][CTL_NR_D
  * be written now: a field moved past the hysteresis, and the last write is
  * old enough; or, before that (lower_at_once: a bucket filled, a reload),
  * a field went down past it: then *line lowers those and raises nothing.
+ * e->waiting says whether a change is left waiting for the gate.
  */
-bool act_next_line(const struct act_params *p, const struct state_entry *e,
+bool act_next_line(const struct act_params *p, struct state_entry *e,
 		   const struct iomax *want, bool lower_at_once, uint64_t now_ns,
 		   struct iomax *line);
 /* line's fields as the controller numbers them ([kind][dir], 0: none),
- * for ctl_slot_in_force(). */
+ * for ctl_slot_in_force(), with e->waiting. */
 void act_in_force(const struct iomax *line, uint64_t out[CTL_NR_KINDS][CTL_NR_DIRS]);
 /* A write of line went through (or failed with -errno err) at now_ns. */
 void act_written(struct state_entry *e, const struct iomax *line, int err, uint64_t now_ns);

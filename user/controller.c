@@ -53,6 +53,10 @@ static_assert(CTL_READ == 0 && CTL_WRITE == 1 && CTL_NR_DIRS == 2 && CTL_NR_KIND
  * under any bar set against its target, and was never unlearnt (measured:
  * 30/s against a target of 40 for a whole run). */
 #define CTL_PRESSED_SHARE	0.75
+/* The line in force is the one the controller asked for when within this
+ * share of it: follow mode's hysteresis (4%) keeps a line that close
+ * unwritten. */
+#define CTL_IN_FORCE_SHARE	0.05
 /* How long a member must press before its trim learns: the smoothed rates
  * are 92% settled after 2.5 x CTL_EWMA_TAU_S (0.6^5: five 100 ms ticks,
  * the value this was tuned as). */
@@ -463,18 +467,21 @@ static void share_targets(struct ctl_binding *b, double rates[][POLICY_NR_LIMITS
 	}
 }
 
-void ctl_slot_in_force(struct ctl_slot *s, const uint64_t line[CTL_NR_KINDS][CTL_NR_DIRS])
+void ctl_slot_in_force(struct ctl_slot *s, const uint64_t line[CTL_NR_KINDS][CTL_NR_DIRS],
+		       bool waiting)
 {
 	for (int k = 0; k < CTL_NR_KINDS; k++)
 		for (int d = 0; d < CTL_NR_DIRS; d++)
 			s->in_force[k][d] = line[k][d];
 	s->actuated = true;
+	s->line_waiting = waiting;
 }
 
 static void learn_trim(const struct ctl_binding *b, struct ctl_slot *s, int k, int d)
 {
 	double prev = s->target[k][d], *trim = &s->trim[k][d], err, expected;
-	uint64_t force = s->actuated ? s->in_force[k][d] : s->iomax[k][d];
+	uint64_t wished = s->iomax[k][d];
+	uint64_t force = s->actuated ? s->in_force[k][d] : wished;
 
 	if (*trim == 0)
 		*trim = 1;
@@ -484,18 +491,6 @@ static void learn_trim(const struct ctl_binding *b, struct ctl_slot *s, int k, i
 		s->pressed_s[k][d] = 0;
 		return;
 	}
-	/* What the line in force was to deliver, not the target: the line
-	 * lags the target (the actuator's gate and hysteresis) or another
-	 * limit holds it lower. Learnt against the target, the shortfall
-	 * wound the trim up while the line lagged and the line overshot
-	 * once it moved (the simulation with the actuator in the loop:
-	 * 64.8/s against 50 after a burst at 10 ms ticks); skipping those
-	 * ticks instead left a trim of 0.9 from a burst unlearnt, and the
-	 * line under avg kept refilling the bucket's room (6.12 VM: windows
-	 * 61/41 against 50 after the burst, one run in two). */
-	expected = in_force_dev(s, k, d);
-	if (isinf(expected) || expected <= 0)
-		return;
 	/* The smoothed rates lag a member that has just started pressing
 	 * (a writeback flush: the disk at 200/s while its smoothed rate
 	 * still climbs from 90): a trim learnt then is a ramp, not a
@@ -505,15 +500,29 @@ static void learn_trim(const struct ctl_binding *b, struct ctl_slot *s, int k, i
 	s->pressed_s[k][d] += b->dt_s;
 	if (s->pressed_s[k][d] < CTL_TRIM_SETTLE_S - b->dt_s / 2)
 		return;
-	/* Far above what the line lets through, io.max was not holding
-	 * (steady mode runs where that happens), or the rates still show a
-	 * line that was higher: no lesson about how io.max delivers. Learnt,
-	 * a burst's 200/s against a line lowered to 50 took the trim from
-	 * 1.03 to its floor in one tick (6.12 VM, 020's burst test), and the
-	 * line sat under avg after the burst. */
-	if (s->dev_rate[k][d] > 1.15 * expected)
+	/* A line the actuator has not moved yet (its write gate, its
+	 * hysteresis) or that another limit holds lower says nothing about
+	 * how io.max delivers: learnt, the shortfall wound the trim up
+	 * while the line lagged, and the line overshot once it moved (the
+	 * simulation with the actuator in the loop: 64.8/s against 50 after
+	 * a burst at 10 ms ticks; in steady mode, whose hysteresis is 10%,
+	 * writeback flushes at 220 against 200). Learnt against what the
+	 * line in force was to deliver instead, the trim explained a
+	 * shortfall away without the line ever moving (6.1, steady, a
+	 * saturating randrw under a total: mean 348 against 400). */
+	if (s->line_waiting || !wished ||
+	    fabs((double)force - (double)wished) > CTL_IN_FORCE_SHARE * wished)
 		return;
-	err = (expected - s->dev_rate[k][d]) / expected;
+	/* Far above what the line in force lets through, io.max was not
+	 * holding (steady mode runs where that happens), or the rates still
+	 * show a line that was higher: no lesson either. Learnt, a burst's
+	 * 200/s against a line lowered to 50 took the trim from 1.03 to its
+	 * floor in one tick (6.12 VM, 020's burst test), and the line sat
+	 * under avg after the burst. */
+	expected = in_force_dev(s, k, d);
+	if (!isinf(expected) && s->dev_rate[k][d] > 1.15 * expected)
+		return;
+	err = (prev - s->dev_rate[k][d]) / prev;
 	*trim += tick_weight(CTL_TRIM_TAU_S, b->dt_s) * err;
 	if (*trim < CTL_TRIM_MIN)
 		*trim = CTL_TRIM_MIN;

@@ -74,6 +74,7 @@ struct ctl_slot {
 	 * in force. */
 	uint64_t in_force[CTL_NR_KINDS][CTL_NR_DIRS];
 	bool actuated;
+	bool line_waiting;	/* a change of it waits for the write gate */
 	/* Seconds of ticks in which the member was held back: in some
 	 * direction, what io.max counts reached 90% of the io.max the
 	 * previous tick set (docs/status.md, "throttled_s"). */
@@ -122,8 +123,10 @@ void ctl_binding_tick(struct ctl_binding *b, double dt_s);
  * many (0-2) were written to out. */
 int ctl_slot_sets(const struct ctl_binding *b, const struct ctl_slot *s, uint32_t out[2]);
 /* What the actuator put in force for s after the tick (act_in_force():
- * [kind][dir], io.max units, 0: none). */
-void ctl_slot_in_force(struct ctl_slot *s, const uint64_t line[CTL_NR_KINDS][CTL_NR_DIRS]);
+ * [kind][dir], io.max units, 0: none), and whether a change of it waits
+ * for the actuator's write gate. */
+void ctl_slot_in_force(struct ctl_slot *s, const uint64_t line[CTL_NR_KINDS][CTL_NR_DIRS],
+		       bool waiting);
 /* Recompute every member's io.max from the buckets as they are now, without
  * a tick's measurement: a bucket passed full between ticks. */
 void ctl_binding_tighten(struct ctl_binding *b);

@@ -20,6 +20,7 @@ struct state_entry {
 	struct iomax current;	/* what iorate last wrote */
 	uint64_t written_ns;	/* CLOCK_MONOTONIC of that write */
 	uint32_t writes;	/* good writes by this run */
+	bool waiting;		/* a change waits for the write gate (actuator.h) */
 	bool in_use;		/* still wanted this tick */
 	double bypass_s;	/* seconds the group has run far above io.max */
 	int write_err;		/* -errno of the last failed write, 0 after a good one */

@@ -119,6 +119,14 @@ TEST(actuator_failed_write_keeps_line_and_paces_retry)
 	ASSERT_EQ(e.write_err, -EINVAL);
 	ASSERT_TRUE(!act_next_line(&p, &e, &want, false, 200 * MS, &line));
 	ASSERT_TRUE(act_next_line(&p, &e, &want, false, 501 * MS, &line));
+	/* the free second write, failing, is paced as any other */
+	act_written(&e, &line, 0, 501 * MS);
+	want = wiops(100);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, 600 * MS, &line));
+	act_written(&e, &line, -EBUSY, 600 * MS);
+	ASSERT_TRUE(!act_next_line(&p, &e, &want, false, 700 * MS, &line));
+	ASSERT_TRUE(!act_next_line(&p, &e, &want, false, 1000 * MS, &line));
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, 1100 * MS, &line));
 }
 
 TEST(actuator_tightest_field_of_all_groups)

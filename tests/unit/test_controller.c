@@ -74,7 +74,7 @@ static void sim_actuate(struct ctl_slot *s, bool lower_at_once)
 	if (act_next_line(&sim_act, e, &want, lower_at_once, sim_now_ns, &line))
 		act_written(e, &line, 0, sim_now_ns);
 	act_in_force(&e->current, in_force);
-	ctl_slot_in_force(s, in_force);
+	ctl_slot_in_force(s, in_force, e->waiting);
 }
 
 /* The daemon's tick: a filled bucket's event first (BPF posts it while
