@@ -404,11 +404,11 @@ static void check_bypass(struct daemon *d, struct state_entry *e, const struct c
 {
 	if (!act_bypassed(e, s->thr_rate, dt_s, clock_now_ns()))
 		return;
-	log_warn("%s: io.max not holding (%.0f riops, %.0f wiops past blk-throttle against %s): "
-		 "freezing the cgroup for %llu ms so that blk-throttle restarts its slice",
-		 e->cgroup, s->thr_rate[CTL_IOPS][CTL_READ], s->thr_rate[CTL_IOPS][CTL_WRITE],
-		 "its io.max", ACT_FREEZE_NS / 1000000);
-	daemon_freeze(d, e);
+	if (daemon_freeze(d, e))
+		log_warn("%s: io.max not holding (%.0f riops, %.0f wiops past blk-throttle against "
+			 "its io.max): froze the cgroup for %llu ms so that blk-throttle restarts "
+			 "its slice", e->cgroup, s->thr_rate[CTL_IOPS][CTL_READ],
+			 s->thr_rate[CTL_IOPS][CTL_WRITE], ACT_FREEZE_NS / 1000000);
 }
 
 static struct state_entry *apply_line(struct daemon *d, const char *path, uint32_t dev,

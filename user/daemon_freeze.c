@@ -69,19 +69,19 @@ static bool frozen_by_us(const struct daemon *d, const char *cgroup)
 	return false;
 }
 
-void daemon_freeze(struct daemon *d, struct state_entry *e)
+bool daemon_freeze(struct daemon *d, struct state_entry *e)
 {
 	char path[8400];
 	int err, was;
 
 	if (frozen_by_us(d, e->cgroup))
-		return;
+		return false;
 	freeze_path(d, e, path, sizeof(path));
 	was = freeze_read(path);
 	if (was != '0') {
 		log_warn("%s: io.max not holding, but %s; not freezing it", e->cgroup,
 			 was == '1' ? "somebody else froze it" : "cgroup.freeze is unreadable");
-		return;
+		return false;
 	}
 	/* the mark first: killed between the two writes, the next start
 	 * thaws a cgroup that was never frozen, which costs nothing */
@@ -91,17 +91,18 @@ void daemon_freeze(struct daemon *d, struct state_entry *e)
 		log_warn("state file %s: %s: not freezing %s, a crash would leave it frozen",
 			 d->state.file, strerror(-err), e->cgroup);
 		e->frozen_ns = 0;
-		return;
+		return false;
 	}
 	err = cgroupfs_write(path, "1");
 	if (err) {
 		log_error("%s: cannot freeze: %s", path, strerror(-err));
 		e->frozen_ns = 0;
 		state_save(&d->state);
-		return;
+		return false;
 	}
 	d->bypass_repairs++;
 	arm(d);
+	return true;
 }
 
 int daemon_thaw_fd(struct daemon *d)

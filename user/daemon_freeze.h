@@ -17,8 +17,8 @@
 int daemon_freeze_open(struct daemon *d);
 void daemon_freeze_close(struct daemon *d);
 /* Freeze e's cgroup now, unless it is frozen already (by iorate for
- * another disk, or by somebody else: theirs to thaw). */
-void daemon_freeze(struct daemon *d, struct state_entry *e);
+ * another disk, or by somebody else: theirs to thaw). True when it did. */
+bool daemon_freeze(struct daemon *d, struct state_entry *e);
 /* Thaw e's cgroup now if iorate froze it (a restore, a line dropped). */
 void daemon_thaw(struct daemon *d, struct state_entry *e);
 /* The thaw timer's fd for the main loop's poll set, and its handler. */
