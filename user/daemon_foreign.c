@@ -44,12 +44,6 @@
 /* Files flushed per round: more at once would be a host writing hundreds
  * of images made elsewhere; the rest wait for the next round. */
 #define DAEMON_FOREIGN_ROUND	32
-/* The rates the owner and the member share a line by: the controller's
- * smoothing of a pooled group's members (tuned as w = 0.4 per 100 ms tick,
- * controller.c), which the same split divides. A proportional split of
- * the rates instead swung 65/33 to 14/86 within seconds, and lagged the
- * owner's drained backlog (windows of 12-60 against 100, 6.12). */
-#define DAEMON_FOREIGN_RATE_TAU_S	(-0.1 / log(1 - 0.4))
 
 /*
  * The flushing thread. The tick hands it a round (duplicated descriptors)
@@ -492,7 +486,12 @@ cleanup:
 void daemon_foreign_measure(struct daemon *d, double dt_s)
 {
 	struct daemon_foreign *fo = &d->foreign;
-	double w = -expm1(-dt_s / DAEMON_FOREIGN_RATE_TAU_S), now[2];
+	/* The rates the owner and the member share a line by are smoothed as
+	 * the controller smooths a pooled group's members, which the same
+	 * split divides. A proportional split of the rates instead swung 65/33
+	 * to 14/86 within seconds, and lagged the owner's drained backlog
+	 * (windows of 12-60 against 100, 6.12). */
+	double w = ctl_tick_factors(dt_s).ewma, now[2];
 	struct foreign_member_rate *kept;
 	int nr = 0;
 

@@ -58,7 +58,6 @@ void daemon_thaw(struct daemon *d, struct state_entry *e)
 	if (err && err != -ENOENT)
 		log_error("%s: cannot thaw: %s", path, strerror(-err));
 	e->frozen_ns = 0;
-	state_save(&d->state);
 }
 
 static bool frozen_by_us(const struct daemon *d, const char *cgroup)
@@ -113,20 +112,27 @@ int daemon_thaw_fd(struct daemon *d)
 void daemon_handle_thaw(struct daemon *d)
 {
 	uint64_t expirations, now = clock_now_ns();
+	bool thawed = false;
 
 	if (read(d->thaw_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_debug("thaw timer: %s", strerror(errno));
 	for (int i = 0; i < d->state.nr; i++) {
 		struct state_entry *e = &d->state.entries[i];
 
-		if (e->frozen_ns && act_thaw_at(e) <= now)
+		if (e->frozen_ns && act_thaw_at(e) <= now) {
 			daemon_thaw(d, e);
+			thawed = true;
+		}
 	}
+	if (thawed)
+		state_save(&d->state);
 	arm(d);
 }
 
 int daemon_freeze_open(struct daemon *d)
 {
+	bool thawed = false;
+
 	d->thaw_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (d->thaw_fd < 0)
 		return -errno;
@@ -138,7 +144,10 @@ int daemon_freeze_open(struct daemon *d)
 		log_warn("%s: thawing it: a previous run froze it to repair its io.max and "
 			 "ended before the thaw", e->cgroup);
 		daemon_thaw(d, e);
+		thawed = true;
 	}
+	if (thawed)
+		state_save(&d->state);
 	return 0;
 }
 

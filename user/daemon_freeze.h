@@ -19,7 +19,8 @@ void daemon_freeze_close(struct daemon *d);
 /* Freeze e's cgroup now, unless it is frozen already (by iorate for
  * another disk, or by somebody else: theirs to thaw). True when it did. */
 bool daemon_freeze(struct daemon *d, struct state_entry *e);
-/* Thaw e's cgroup now if iorate froze it (a restore, a line dropped). */
+/* Thaw e's cgroup now if iorate froze it (a restore, a line dropped);
+ * the caller saves the state once for all it thawed. */
 void daemon_thaw(struct daemon *d, struct state_entry *e);
 /* The thaw timer's fd for the main loop's poll set, and its handler. */
 int daemon_thaw_fd(struct daemon *d);

@@ -56,11 +56,10 @@ static void sim_init(struct ctl_binding *b, const struct policy_group *g, bool s
  * controller's own iomax[][] says it. */
 static uint64_t sim_in_force(const struct ctl_slot *s, int kind, int dir)
 {
-	uint64_t v = sim_line[s->cgroup_id % SIM_SETS].current.v[kind == CTL_BPS ?
-							       IOMAX_RBPS + dir :
-							       IOMAX_RIOPS + dir];
+	uint64_t line[CTL_NR_KINDS][CTL_NR_DIRS];
 
-	return v == IOMAX_UNLIMITED ? 0 : v;
+	act_in_force(&sim_line[s->cgroup_id % SIM_SETS].current, line);
+	return line[kind][dir];
 }
 
 static void sim_actuate(struct ctl_slot *s, bool lower_at_once)
