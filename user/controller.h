@@ -66,6 +66,9 @@ struct ctl_slot {
 	double dev_slow[CTL_NR_KINDS][CTL_NR_DIRS];
 	/* seconds of consecutive ticks pressing against io.max (learn_trim) */
 	double pressed_s[CTL_NR_KINDS][CTL_NR_DIRS];
+	/* steady mode: the trim's error, slowly averaged over the ticks it
+	 * would learn from (learn_trim) */
+	double steady_err[CTL_NR_KINDS][CTL_NR_DIRS];
 	uint64_t iomax[CTL_NR_KINDS][CTL_NR_DIRS];	/* out: 0 = unlimited */
 	/* The line the actuator has in force for the member (0: unlimited),
 	 * which lags iomax[][] by its hysteresis and write gate, and is
