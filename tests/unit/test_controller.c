@@ -476,6 +476,24 @@ TEST(controller_learns_past_whole_slice_shortfall)
 	}
 }
 
+/* One 100 ms tick of a writer: thr bios as io.max counts them, dev
+ * requests at the disk. Returns the disk's last 1 s (ring: its ten ticks). */
+static double sim_write_tick(struct ctl_binding *b, struct ctl_slot *s, double thr, double dev,
+			     double bytes_per_op, double ring[10], int t)
+{
+	double sum = 0;
+
+	s->thr.ops[CTL_WRITE] = thr;
+	s->thr.bytes[CTL_WRITE] = thr * bytes_per_op;
+	sim_io(b, s, CTL_WRITE, dev, bytes_per_op);
+	s->thr.ops[CTL_READ] = s->thr.bytes[CTL_READ] = 0;
+	sim_step(b, 0.1);
+	ring[t % 10] = dev;
+	for (int i = 0; i < 10; i++)
+		sum += ring[i];
+	return sum;
+}
+
 /*
  * Writeback in flushes: blk-throttle counts a large bio when its first piece
  * passes and each further piece when it is split off, so at the start of a
@@ -496,20 +514,13 @@ static double worst_window_in_flushes(bool steady, uint64_t *worst_line)
 	for (int t = 0; t < 400; t++) {
 		struct ctl_slot *s = sim_slot(&b, 1);
 		int phase = t % 20;	/* 1.2 s flush at up to 250/s, 0.8 s idle */
-		double dev = 0, thr = 0, sum = 0;
+		double dev = 0, thr = 0, sum;
 
 		if (phase < 12) {
 			dev = fmin(25, floor(sim_in_force(s, CTL_IOPS, CTL_WRITE) * 0.1));
 			thr = phase < 3 ? dev + 20 : phase >= 9 ? fmax(0, dev - 20) : dev;
 		}
-		s->thr.ops[CTL_WRITE] = thr;
-		s->thr.bytes[CTL_WRITE] = thr * 131072;
-		sim_io(&b, s, CTL_WRITE, dev, 131072);
-		s->thr.ops[CTL_READ] = s->thr.bytes[CTL_READ] = 0;
-		sim_step(&b, 0.1);
-		ring[t % 10] = dev;
-		for (int i = 0; i < 10; i++)
-			sum += ring[i];
+		sum = sim_write_tick(&b, s, thr, dev, 131072, ring, t);
 		if (t >= 60 && sum > worst)
 			worst = sum;
 		if (t >= 60 && sim_in_force(s, CTL_IOPS, CTL_WRITE) > *worst_line)
@@ -556,16 +567,9 @@ static uint64_t steady_line_with_dips(double *worst)
 	for (int t = 0; t < 600; t++) {
 		struct ctl_slot *s = sim_slot(&b, 1);
 		double line = (double)sim_in_force(s, CTL_IOPS, CTL_WRITE);
-		double dev = line * 0.1 + (t % 25 == 0 ? -3 : t % 25 <= 10 ? 0.3 : 0), sum = 0;
+		double dev = line * 0.1 + (t % 25 == 0 ? -3 : t % 25 <= 10 ? 0.3 : 0), sum;
 
-		s->thr.ops[CTL_WRITE] = dev;
-		s->thr.bytes[CTL_WRITE] = dev * 4096;
-		sim_io(&b, s, CTL_WRITE, dev, 4096);
-		s->thr.ops[CTL_READ] = s->thr.bytes[CTL_READ] = 0;
-		sim_step(&b, 0.1);
-		ring[t % 10] = dev;
-		for (int i = 0; i < 10; i++)
-			sum += ring[i];
+		sum = sim_write_tick(&b, s, dev, dev, 4096, ring, t);
 		if (t >= 10 && sum > *worst)
 			*worst = sum;
 		if (sim_in_force(s, CTL_IOPS, CTL_WRITE) > highest)
