@@ -95,7 +95,7 @@ test-host: $(OUTPUT)/iorate
 # total-limit (50/50), split-request and writeback cases (a shifting mix,
 # bursts and pools need io.max to move, which 6.1's blk-throttle does not
 # survive: docs/enforcement.md).
-VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/022-buckets.bats tests/vm/025-discover.bats tests/vm/027-stacks.bats tests/vm/030-observe.bats tests/vm/031-foreign-image.bats tests/vm/035-top.bats tests/vm/040-faults.bats tests/vm/045-mapfull.bats
+VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/022-buckets.bats tests/vm/025-discover.bats tests/vm/027-stacks.bats tests/vm/030-observe.bats tests/vm/031-foreign-image.bats tests/vm/032-explain.bats tests/vm/035-top.bats tests/vm/040-faults.bats tests/vm/045-mapfull.bats
 VM_TESTS_612 := tests/vm/020-enforce.bats tests/vm/028-bps.bats tests/vm/026-nested-qemu.bats tests/vm/029-libvirt.bats
 VM_TESTS_61_FILTER := buffered writes flushed by writeback|saturating 50/50 randrw|requests split by the device
 # Not kernel-specific, so on one kernel only: the .deb (make deb) installed

@@ -4,6 +4,7 @@
 #define IORATE_COMMANDS_H
 
 int do_top(int argc, char **argv);
+int do_explain(int argc, char **argv);
 int do_run(int argc, char **argv);
 int do_check(int argc, char **argv);
 int do_import_libvirt(int argc, char **argv);

@@ -15,6 +15,7 @@ static const struct command commands[] = {
 	{ "run", do_run, "enforce a policy (the daemon)" },
 	{ "check", do_check, "validate a policy file" },
 	{ "top", do_top, "per cgroup x disk I/O rates, live" },
+	{ "explain", do_explain, "why a disk sees what it sees: each VM's I/O, stage by stage" },
 	{ "status", do_status, "what the running daemon enforces, and the rates it sees" },
 	{ "reload", do_reload, "make the running daemon re-read its policy" },
 	{ "import-libvirt", do_import_libvirt, "write a policy from libvirt domain XML <iotune>" },

@@ -97,6 +97,9 @@ struct top_sample {
 	size_t nr_disks;
 };
 
+/* /proc/diskstats' whole disks, cumulative counts only (rates 0). */
+int top_read_diskstats(struct top_disk **out, size_t *nr);
+
 /* Where samples come from: the daemon, or the meter when none answers. */
 struct top_source {
 	const char *socket;

@@ -48,7 +48,7 @@ void top_sample_free(struct top_sample *s)
 
 /* ---- /proc/diskstats ---- */
 
-static int top_read_diskstats(struct top_disk **out, size_t *nr)
+int top_read_diskstats(struct top_disk **out, size_t *nr)
 {
 	FILE *f = fopen("/proc/diskstats", "re");
 	struct top_disk *v = NULL, d;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The meter on this machine's kernel: device-level totals for I/O to a loop
-# device equal the /proc/diskstats delta exactly.
+# device equal the /proc/diskstats delta exactly; iorate explain on it.
 
 load helpers
 
@@ -14,6 +14,7 @@ setup() {
 
 teardown() {
 	[ -n "${TOP_PID:-}" ] && kill "$TOP_PID" 2>/dev/null || true
+	[ -n "${FIO_PID:-}" ] && kill "$FIO_PID" 2>/dev/null || true
 	[ -n "${LOOP:-}" ] && losetup -d "$LOOP" || true
 }
 
@@ -51,4 +52,28 @@ teardown() {
 	run "$IORATE" top -d 0
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"-d: not a delay"* ]]
+}
+
+# iorate explain on the same meter: a steady direct writer, so its
+# requests are what diskstats counts, its bios as many, and no stage adds.
+@test "explain: a steady direct writer's requests equal diskstats' within 1%, and no stage adds" {
+	need fio "install fio"
+	local out=$BATS_TEST_TMPDIR/explain.json
+	fio --name=w --filename="$LOOP" --direct=1 --rw=randwrite --bs=4k --rate_iops=200 \
+		--time_based --runtime=9 --output=/dev/null &
+	FIO_PID=$!
+	sleep 1
+	"$IORATE" explain -d 5 --json >"$out" 2>"$out.err"
+	wait "$FIO_PID"
+	FIO_PID=
+	grep -q "attached (observe-only)" "$out.err"
+	local m
+	m=$(jq -c --arg d "$LOOPNAME" '.members[] | select(.device == $d)' "$out")
+	echo "$m"
+	[ "$(jq -n --argjson m "$m" '$m.judged')" = '"write"' ]
+	# requests against the whole disk, as iostat counts it
+	jq -ne --argjson m "$m" '($m.requests.write - $m.disk.write | fabs) <= 0.01 * $m.disk.write'
+	jq -ne --argjson m "$m" '$m.requests.write >= 180 and $m.requests.write <= 220'
+	jq -ne --argjson m "$m" '($m.bios.write - $m.requests.write | fabs) <= 0.01 * $m.requests.write'
+	[[ $(jq -r -n --argjson m "$m" '$m.verdict') == "no stage adds: "* ]]
 }

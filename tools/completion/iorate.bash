@@ -6,7 +6,7 @@ _iorate()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands='run check top status reload import-libvirt'
+	local commands='run check top explain status reload import-libvirt'
 	local cmd i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -48,6 +48,13 @@ _iorate()
 			return ;;
 		esac
 		COMPREPLY=($(compgen -W '--batch --iterations --delay --json --level --all --socket --help' -- "$cur"))
+		;;
+	explain)
+		case $prev in
+		-d | --duration | -n | --count)
+			return ;;
+		esac
+		COMPREPLY=($(compgen -W '--duration --count --json --help' -- "$cur"))
 		;;
 	status)
 		case $prev in
