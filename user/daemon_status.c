@@ -78,7 +78,6 @@ static void daemon_status_fill_usage(struct daemon *d, const struct daemon_statu
 				out->ops_total[l][dir] += e->usage.io[l][dir].ops;
 				out->bytes_total[l][dir] += e->usage.io[l][dir].bytes;
 			}
-		out->background_ops_total += e->usage.background_ops;
 	}
 	if (w->old.taken_ns && w->cur.taken_ns > w->old.taken_ns)
 		window_s = (w->cur.taken_ns - w->old.taken_ns) / 1e9;

@@ -150,19 +150,6 @@ char *metrics_render(const struct status_snapshot *s)
 		       "Bytes of I/O of a member cgroup (and its descendants) on a disk, at a level.");
 	metrics_io_totals(f, s, true);
 
-	metrics_family(f, "iorate_background_operations_total", "counter",
-		       "Of a member's device-level requests on a disk, those flagged background: "
-		       "written back by the kernel's flushers (iorate explain's writeback share).");
-	for (int g = 0; g < s->nr_groups; g++)
-		for (int m = 0; m < s->groups[g].nr_members; m++) {
-			const struct status_member *sm = &s->groups[g].members[m];
-
-			fputs("iorate_background_operations_total", f);
-			metrics_labels(f, "group", s->groups[g].name, "member", sm->cgroup,
-				       "device", sm->device, NULL);
-			metrics_u64(f, sm->background_ops_total);
-		}
-
 	metrics_family(f, "iorate_limit", "gauge",
 		       "A group's limit (operations or bytes per second) from the policy.");
 	for (int g = 0; g < s->nr_groups; g++)

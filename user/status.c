@@ -120,9 +120,6 @@ static struct json_object *status_member_json(const struct status_group *sg,
 			json_object_object_add(dj, "bytes", json_object_new_uint64(sm->bytes_total[l][dir]));
 			json_object_object_add(lv, dir_keys[dir], dj);
 		}
-		if (l == IORATE_LEVEL_DEVICE)
-			json_object_object_add(lv, "background_ops",
-					       json_object_new_uint64(sm->background_ops_total));
 		json_object_object_add(totals, l == IORATE_LEVEL_DEVICE ? "device" : "bio", lv);
 	}
 	json_object_object_add(o, "totals", totals);

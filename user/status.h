@@ -36,9 +36,6 @@ struct status_member {
 	 * (may go down when a descendant cgroup goes: a counter reset) */
 	uint64_t ops_total[IORATE_NR_LEVELS][IORATE_NR_DIRS];
 	uint64_t bytes_total[IORATE_NR_LEVELS][IORATE_NR_DIRS];
-	/* of the device level's, the requests flagged background
-	 * (writeback): the same counter rules */
-	uint64_t background_ops_total;
 	bool has_iomax;		/* iorate holds a line for it */
 	struct iomax iomax;	/* IOMAX_UNLIMITED = max */
 	/* level / size of each limit's bucket; < 0 where the group has no

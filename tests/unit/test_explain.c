@@ -38,22 +38,24 @@ TEST(explain_steady_direct_writer_no_stage_adds)
 }
 
 /* The seed's shape: QEMU writes 300/s steadily, the kernel flushes every
- * 5 s, the disk sees 1500 in one second of five. */
+ * 5 s, the disk sees 1500 in one second of five; bg: flagged background. */
+static void flushes(struct explain_window *w, bool bg)
+{
+	writer(w, WINDOWS, 300, 0, 0, 0, 0);
+	for (int i = 0; i < WINDOWS; i += 5) {
+		w[i].count[EXPLAIN_BIOS][EXPLAIN_WRITE] = 1500;
+		w[i].count[EXPLAIN_REQUESTS][EXPLAIN_WRITE] = 1500;
+		w[i].background = bg ? 1500 : 0;
+		w[i].disk[EXPLAIN_WRITE] = 1500;
+	}
+}
+
 TEST(explain_writeback_bursts_named)
 {
 	struct explain_window w[WINDOWS];
 	struct explain_result r;
 
-	writer(w, WINDOWS, 300, 300, 0, 0, 0);
-	for (int i = 0; i < WINDOWS; i += 5) {
-		w[i].count[EXPLAIN_BIOS][EXPLAIN_WRITE] = 1500;
-		w[i].count[EXPLAIN_REQUESTS][EXPLAIN_WRITE] = 1500;
-		w[i].background = 1500;
-		w[i].disk[EXPLAIN_WRITE] = 1500;
-	}
-	for (int i = 0; i < WINDOWS; i++)
-		if (i % 5)
-			w[i].count[EXPLAIN_BIOS][EXPLAIN_WRITE] = 0;
+	flushes(w, true);
 	explain_summarize(w, WINDOWS, &r);
 	ASSERT_TRUE(r.largest_s == 1500);
 	ASSERT_TRUE(r.top_windows == 2);
@@ -68,11 +70,7 @@ TEST(explain_writeback_named_from_steady_syscalls)
 	struct explain_window w[WINDOWS];
 	struct explain_result r;
 
-	writer(w, WINDOWS, 300, 0, 0, 0, 0);
-	for (int i = 0; i < WINDOWS; i += 5) {
-		w[i].count[EXPLAIN_BIOS][EXPLAIN_WRITE] = 1500;
-		w[i].count[EXPLAIN_REQUESTS][EXPLAIN_WRITE] = 1500;
-	}
+	flushes(w, false);
 	explain_summarize(w, WINDOWS, &r);
 	ASSERT_TRUE(r.background_share == 0);
 	ASSERT_TRUE(r.largest_syscalls_s == 300);

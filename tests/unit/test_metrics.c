@@ -40,7 +40,6 @@ static void fixed_snapshot(struct status_snapshot *s, struct status_group *g, st
 	m->ops_s[IORATE_DIR_WRITE] = 400;
 	m->bytes_s[IORATE_DIR_WRITE] = 1638400;
 	m->ops_total[IORATE_LEVEL_DEVICE][IORATE_DIR_WRITE] = 1000;
-	m->background_ops_total = 750;
 	m->ops_total[IORATE_LEVEL_BIO][IORATE_DIR_WRITE] = 500;
 	m->bytes_total[IORATE_LEVEL_DEVICE][IORATE_DIR_WRITE] = 4096000;
 	m->has_iomax = true;
@@ -84,9 +83,6 @@ TEST(metrics_render_fixed_snapshot)
 			   "device=\"nullb0\",direction=\"write\",level=\"bio\"} 500\n") != NULL);
 	ASSERT_TRUE(strstr(text, "\niorate_io_bytes_total{group=\"web\",member=\"/vm\\\"1\\\"\","
 			   "device=\"nullb0\",direction=\"write\",level=\"device\"} 4096000\n") != NULL);
-	ASSERT_TRUE(strstr(text, "\n# TYPE iorate_background_operations_total counter\n"
-			   "iorate_background_operations_total{group=\"web\",member=\"/vm\\\"1\\\"\","
-			   "device=\"nullb0\"} 750\n") != NULL);
 	ASSERT_TRUE(strstr(text, "\n# TYPE iorate_limit gauge\n"
 			   "iorate_limit{group=\"web\",kind=\"iops\",direction=\"total\"} 400\n") != NULL);
 	ASSERT_TRUE(strstr(text, "\niorate_iomax{member=\"/vm\\\"1\\\"\",device=\"nullb0\",field=\"wiops\"} 380\n") != NULL);
