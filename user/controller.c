@@ -101,6 +101,10 @@ static_assert(CTL_READ == 0 && CTL_WRITE == 1 && CTL_NR_DIRS == 2 && CTL_NR_KIND
  * the loop). Four times the memory keeps the swing inside the hysteresis.
  */
 #define CTL_STEADY_CONV_TAU_S	(4 * CTL_CONV_TAU_S)
+/* The factor's seed: half a second of I/O, five ticks at the default
+ * tick, in which a first tick's edge (counted on one side and not yet on
+ * the other) weighs a fifth. */
+#define CTL_CONV_SEED_S		0.5
 /* Conversion factors outside this range are measurement noise. */
 #define CTL_CONV_MIN	(1.0 / 256)
 #define CTL_CONV_MAX	64.0
@@ -334,20 +338,34 @@ static double sub_amount(const double v[CTL_NR_DIRS], int sub)
  * at 316 against 200 from a factor of 1.45: 310/s at the disk for 600 ms)
  * and collapsed after it. Averaged over a flush the two counts agree.
  */
-static void update_conv(struct ctl_slot *s, int k, int d, double thr, double dev, double w)
+static void update_conv(struct ctl_slot *s, int k, int d, double thr, double dev, double w,
+			double dt_s)
 {
 	double *ts = &s->thr_slow[k][d], *ds = &s->dev_slow[k][d];
 
 	if (*ds <= 0 && *ts <= 0) {
-		if (dev <= 0 || thr <= 0)
+		if (dev <= 0 && thr <= 0)
+			return;
+		/* Seeded from CTL_CONV_SEED_S of I/O, not from one tick: a
+		 * direct randrw whose factor is 1 got lines of 137 + 126,
+		 * then 156 + 149 for 9 s, under iops-total = 400 (6.1 VM,
+		 * 020's 50/50 with io.max sampled; its CI failure had
+		 * windows of 175, 271, 342): a first tick's edge seeded a
+		 * factor near 0.66, and steady mode's factor moves slowly.
+		 * Until seeded the factor is 1 (conv 0). */
+		s->seed_thr[k][d] += thr * dt_s;
+		s->seed_dev[k][d] += dev * dt_s;
+		s->seed_s[k][d] += dt_s;
+		if (s->seed_s[k][d] < CTL_CONV_SEED_S - dt_s / 2 || s->seed_dev[k][d] <= 0 ||
+		    s->seed_thr[k][d] <= 0)
 			return;
 		/* Seeded no higher than 1: the first ticks of writeback
 		 * count bios that are not requests yet, and a factor that
 		 * starts high stays high for seconds (seen on 6.1: the disk
 		 * at 378-450 against 200, decaying over 6 s). Too low a start
 		 * under-delivers for a while, the safe side. */
-		*ds = dev;
-		*ts = fmin(thr, dev);
+		*ds = s->seed_dev[k][d] / s->seed_s[k][d];
+		*ts = fmin(s->seed_thr[k][d], s->seed_dev[k][d]) / s->seed_s[k][d];
 	} else {
 		*ts += w * (thr - *ts);
 		*ds += w * (dev - *ds);
@@ -399,7 +417,7 @@ static void measure(struct ctl_binding *b, double dt_s)
 
 				s->dev_rate[k][d] = ewma(s->dev_rate[k][d], dev / dt_s, f.ewma);
 				s->thr_rate[k][d] = ewma(s->thr_rate[k][d], thr / dt_s, f.ewma);
-				update_conv(s, k, d, thr / dt_s, dev / dt_s, conv_w);
+				update_conv(s, k, d, thr / dt_s, dev / dt_s, conv_w, dt_s);
 			}
 		}
 	}

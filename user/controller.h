@@ -64,6 +64,11 @@ struct ctl_slot {
 	double conv[CTL_NR_KINDS][CTL_NR_DIRS];
 	double thr_slow[CTL_NR_KINDS][CTL_NR_DIRS];
 	double dev_slow[CTL_NR_KINDS][CTL_NR_DIRS];
+	/* until the factor is seeded: what io.max and the disk counted, and
+	 * the seconds of ticks with I/O (update_conv) */
+	double seed_thr[CTL_NR_KINDS][CTL_NR_DIRS];
+	double seed_dev[CTL_NR_KINDS][CTL_NR_DIRS];
+	double seed_s[CTL_NR_KINDS][CTL_NR_DIRS];
 	/* seconds of consecutive ticks pressing against io.max (learn_trim) */
 	double pressed_s[CTL_NR_KINDS][CTL_NR_DIRS];
 	/* steady mode: the trim's error, slowly averaged over the ticks it
