@@ -25,8 +25,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: iorate COMMAND [OPTIONS]   (iorate COMMAND --help for each)\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n  --version  print the version and the libbpf it runs with\n");
+		fprintf(f, "  %-15s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n  %-15s %s\n", "--version", "print the version and the libbpf it runs with");
 }
 
 int main(int argc, char **argv)
