@@ -55,6 +55,7 @@ struct explain_member {
 	uint32_t dev;
 	uint64_t cgroups[8];	/* whose syscalls count (distinct ids) */
 	int nr_cgroups;
+	bool cgroups_full;	/* more than that: its syscalls are unknown */
 	struct explain_window *w;
 };
 
@@ -312,14 +313,6 @@ static void members_free(struct explain_state *st)
 	st->nr_members = 0;
 }
 
-static const struct top_disk *disk_named(const struct top_disk *v, size_t nr, const char *name)
-{
-	for (size_t i = 0; i < nr; i++)
-		if (!strcmp(v[i].name, name))
-			return &v[i];
-	return NULL;
-}
-
 /* The member an entry belongs to: its VM's name into vm (returns true),
  * else its cgroup path; false in *wanted when NAME asks for another. */
 static const char *entry_path(struct explain_state *st, const struct usage_entry *e, char *vm,
@@ -333,21 +326,6 @@ static const char *entry_path(struct explain_state *st, const struct usage_entry
 	*is_vm = top_vm_of_path(path, vm, len) != NULL;
 	*wanted = !st->o.name || !strcmp(st->o.name, path) || (*is_vm && !strcmp(st->o.name, vm));
 	return path;
-}
-
-/* The cgroups of the meter's entries, so that their syscalls have a
- * baseline before their first window. */
-static int seed_cgroups(struct explain_state *st, const struct usage_table *t)
-{
-	for (size_t i = 0; i < t->nr; i++) {
-		char vm[256];
-		bool is_vm, wanted;
-
-		entry_path(st, &t->entries[i], vm, sizeof(vm), &is_vm, &wanted);
-		if (wanted && t->entries[i].key.cgroup_id && !cgroup_of(st, t->entries[i].key.cgroup_id))
-			return -ENOMEM;
-	}
-	return 0;
 }
 
 /* The window between two meter readings into each member's slot `slot`. */
@@ -383,15 +361,18 @@ static int take_window(struct explain_state *st, const struct usage_table *prev,
 		m->w[slot].count[EXPLAIN_REQUESTS][EXPLAIN_READ] += dev.ops[IORATE_DIR_READ];
 		m->w[slot].count[EXPLAIN_REQUESTS][EXPLAIN_WRITE] += dev.ops[IORATE_DIR_WRITE];
 		m->w[slot].background += dev.background_ops;
-		if (e->key.cgroup_id && m->nr_cgroups < (int)(sizeof(m->cgroups) / sizeof(m->cgroups[0]))) {
+		if (e->key.cgroup_id) {
 			int k;
 
 			for (k = 0; k < m->nr_cgroups && m->cgroups[k] != e->key.cgroup_id; k++)
 				;
-			if (k == m->nr_cgroups)
+			if (k == (int)(sizeof(m->cgroups) / sizeof(m->cgroups[0]))) {
+				m->cgroups_full = true;
+			} else if (k == m->nr_cgroups) {
 				m->cgroups[m->nr_cgroups++] = e->key.cgroup_id;
-			if (!cgroup_of(st, e->key.cgroup_id))
-				return -ENOMEM;
+				if (!cgroup_of(st, e->key.cgroup_id))
+					return -ENOMEM;
+			}
 		}
 	}
 	/* every member's window: its seconds, its disk, its syscalls */
@@ -403,13 +384,13 @@ static int take_window(struct explain_state *st, const struct usage_table *prev,
 
 		w->seconds = secs;
 		disk_name(m->dev, name, sizeof(name));
-		now = disk_named(disks, nr_disks, name);
-		before = disk_named(st->disks, st->nr_disks, name);
+		now = top_disk_find(disks, nr_disks, name);
+		before = top_disk_find(st->disks, st->nr_disks, name);
 		if (now && before && now->rd >= before->rd && now->wr >= before->wr) {
 			w->disk[EXPLAIN_READ] = now->rd - before->rd;
 			w->disk[EXPLAIN_WRITE] = now->wr - before->wr;
 		}
-		w->syscalls_known = m->nr_cgroups > 0;
+		w->syscalls_known = m->nr_cgroups > 0 && !m->cgroups_full;
 		for (int k = 0; k < m->nr_cgroups; k++) {
 			struct explain_cgroup *c = cgroup_of(st, m->cgroups[k]);
 
@@ -568,8 +549,6 @@ int do_explain(int argc, char **argv)
 	if (!err)
 		log_info("explain: attached (observe-only), cgroups from %s, %d s in 1 s windows",
 			 st.names ? st.root : "-", st.o.seconds);
-	if (!err)
-		err = seed_cgroups(&st, &prev);
 	if (err)
 		goto cleanup;
 	clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -99,6 +99,8 @@ struct top_sample {
 
 /* /proc/diskstats' whole disks, cumulative counts only (rates 0). */
 int top_read_diskstats(struct top_disk **out, size_t *nr);
+/* The disk called name among v's nr, NULL none. */
+const struct top_disk *top_disk_find(const struct top_disk *v, size_t nr, const char *name);
 
 /* Where samples come from: the daemon, or the meter when none answers. */
 struct top_source {

@@ -91,6 +91,14 @@ int top_read_diskstats(struct top_disk **out, size_t *nr)
 	return 0;
 }
 
+const struct top_disk *top_disk_find(const struct top_disk *v, size_t nr, const char *name)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	return NULL;
+}
+
 /* The disks' rates since the last call into s->disks. */
 static void top_sample_disks(struct top_source *src, struct top_sample *s)
 {
@@ -103,12 +111,9 @@ static void top_sample_disks(struct top_source *src, struct top_sample *s)
 		return;
 	for (size_t i = 0; i < nr; i++) {
 		struct top_disk *d = &now[i];
-		const struct top_disk *p = NULL;
+		const struct top_disk *p = top_disk_find(src->disks, src->nr_disks, d->name);
 		uint64_t ios;
 
-		for (size_t j = 0; j < src->nr_disks; j++)
-			if (!strcmp(src->disks[j].name, d->name))
-				p = &src->disks[j];
 		if (!p || dt <= 0 || d->rd < p->rd || d->wr < p->wr)
 			continue;
 		d->r_s = (d->rd - p->rd) / dt;
