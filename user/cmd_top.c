@@ -303,7 +303,7 @@ cleanup:
 
 static void print_json(const struct top_opts *o, struct top_batch_row *rows, size_t nr,
 		       struct cgroup_names *names, double interval_s,
-		       const struct top_known *known, size_t nr_known)
+		       const struct top_known *known, size_t nr_known, uint64_t runs_missed)
 {
 	static const char *const dir_names[] = { "read", "write", "discard", "flush" };
 	struct json_object *sample = json_object_new_object();
@@ -314,6 +314,8 @@ static void print_json(const struct top_opts *o, struct top_batch_row *rows, siz
 	json_object_object_add(sample, "interval_s", json_object_new_double(interval_s));
 	json_object_object_add(sample, "level",
 			       json_object_new_string(o->level == IORATE_LEVEL_DEVICE ? "device" : "bio"));
+	/* since top attached: rows can be short of diskstats by this much */
+	json_object_object_add(sample, "meter_runs_missed", json_object_new_uint64(runs_missed));
 	for (size_t i = 0; i < nr; i++) {
 		const struct usage_entry *e = rows[i].entry;
 		const struct usage_rates *r = &rows[i].rates;
@@ -454,7 +456,8 @@ static int top_batch(struct top_opts *o)
 				else
 					log_info("top: groups from the daemon on %s", o->socket);
 			}
-			print_json(o, rows, nr, names, interval_s, known, nr_known);
+			print_json(o, rows, nr, names, interval_s, known, nr_known,
+				   meter_runs_missed(meter));
 			top_known_free(known, nr_known);
 		}
 		else

@@ -252,6 +252,7 @@ int daemon_status_snapshot(struct daemon *d, const struct daemon_status_window *
 	out->events_handled = d->events_handled;
 	out->events_lost = d->events_lost;
 	out->usage_full = d->usage_full;
+	out->runs_missed = d->meter ? meter_runs_missed(d->meter) : 0;
 	out->meter_entries = d->prev.nr;
 	out->meter_freed = d->meter_freed;
 	out->reaction_last_ms = d->reaction_last_ns / 1e6;

@@ -275,6 +275,23 @@ int meter_forget(struct meter *m, const struct iorate_usage_key *keys, uint32_t 
 	return removed;
 }
 
+uint64_t meter_runs_missed(struct meter *m)
+{
+	const struct bpf_program *counting[] = {
+		m->skel->progs.bio_queue, m->skel->progs.bio_split, m->skel->progs.rq_complete,
+	};
+	uint64_t missed = 0;
+
+	for (size_t i = 0; i < sizeof(counting) / sizeof(counting[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(counting[i]), &info, &len))
+			missed += info.recursion_misses;
+	}
+	return missed;
+}
+
 void meter_read_stats(struct meter *m, uint64_t stats[IORATE_NR_STATS])
 {
 	int fd = bpf_map__fd(m->skel->maps.stats);

@@ -21,6 +21,11 @@ int meter_read(struct meter *m, struct usage_table *t);
  * many were removed, or -errno. */
 int meter_forget(struct meter *m, const struct iorate_usage_key *keys, uint32_t nr);
 void meter_read_stats(struct meter *m, uint64_t stats[IORATE_NR_STATS]);
+/* Runs of the counting programs the kernel skipped since they attached,
+ * each an I/O not counted: a tracepoint that fires on a CPU where the same
+ * program is already running (a completion interrupt inside another
+ * completion) does not run it again (bpf_prog_info.recursion_misses). */
+uint64_t meter_runs_missed(struct meter *m);
 struct iorate_bpf *meter_skel(struct meter *m);
 /* The bucket sets BPF charges (include/iorate_bucket.h), mapped into this
  * process; *nr gets their number. NULL when the map cannot be mapped. */

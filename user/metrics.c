@@ -224,6 +224,10 @@ char *metrics_render(const struct status_snapshot *s)
 	metrics_counter(f, "iorate_events_lost_total",
 			"Events the BPF ring had no room for (each makes the daemon rescan).",
 			s->events_lost);
+	metrics_counter(f, "iorate_meter_runs_missed_total",
+			"I/Os the meter did not count: the kernel skipped a counting program "
+			"that fired inside its own run on that CPU.",
+			s->runs_missed);
 	metrics_family(f, "iorate_meter_entries", "gauge",
 		       "(cgroup, disk) pairs the BPF meter holds, of IORATE_USAGE_MAP_ENTRIES.");
 	fputs("iorate_meter_entries", f);

@@ -185,6 +185,7 @@ struct json_object *status_json(const struct status_snapshot *s)
 	json_object_object_add(counters, "events_handled", json_object_new_uint64(s->events_handled));
 	json_object_object_add(counters, "events_lost", json_object_new_uint64(s->events_lost));
 	json_object_object_add(counters, "usage_map_full", json_object_new_uint64(s->usage_full));
+	json_object_object_add(counters, "meter_runs_missed", json_object_new_uint64(s->runs_missed));
 	json_object_object_add(counters, "meter_entries", json_object_new_uint64(s->meter_entries));
 	json_object_object_add(counters, "meter_entries_freed", json_object_new_uint64(s->meter_freed));
 	json_object_object_add(counters, "reaction_last_ms", json_object_new_double(s->reaction_last_ms));

@@ -75,6 +75,7 @@ struct status_snapshot {
 	uint64_t ticks, iomax_writes, iomax_errors, bypass_repairs;
 	uint64_t events_handled, events_lost;
 	uint64_t usage_full;		/* I/Os not counted: usage map full */
+	uint64_t runs_missed;		/* I/Os not counted: meter_runs_missed() */
 	uint64_t meter_entries;		/* (cgroup, disk) pairs in the meter now */
 	uint64_t meter_freed;		/* entries of gone cgroups freed */
 	double reaction_last_ms, reaction_max_ms;	/* cgroup mkdir -> io.max */

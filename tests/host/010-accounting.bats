@@ -32,11 +32,20 @@ teardown() {
 	writes=$(top_sum write.ops "$LOOPNAME" "$out")
 	wbytes=$(top_sum write.bytes "$LOOPNAME" "$out")
 	echo "dd took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s over $(wc -l <"$out") samples"
-	echo "diskstats: reads $((r1 - r0)) writes $((w1 - w0)); iorate: reads $reads writes $writes"
+	missed=$(jq -s '.[-1].meter_runs_missed' "$out")
+	echo "diskstats: reads $((r1 - r0)) writes $((w1 - w0)); iorate: reads $reads writes $writes; the kernel skipped $missed meter runs"
 	[ "$((r1 - r0))" -eq 321 ]
-	[ "$reads" -eq "$((r1 - r0))" ]
-	[ "$writes" -eq "$((w1 - w0))" ]
-	[ "$wbytes" -eq $((1234 * 4096)) ]
+	# Exact, but for completions the kernel did not let the meter see
+	# (one in a CI run: a completion inside another on one CPU), each
+	# of which it counts.
+	counted_all_but_missed "$reads" "$((r1 - r0))" "$missed"
+	counted_all_but_missed "$writes" "$((w1 - w0))" "$missed"
+	[ "$wbytes" -eq $((writes * 4096)) ]
+}
+
+# COUNTED equals EXPECTED, or falls short by no more than MISSED
+counted_all_but_missed() {
+	[ "$1" -le "$2" ] && [ "$(($2 - $1))" -le "$3" ]
 }
 
 @test "bio level counts the same direct I/O once per bio" {
@@ -44,8 +53,11 @@ teardown() {
 	start_top "$out" -b --json --level bio -d 1
 	dd if=/dev/zero of="$LOOP" bs=64k count=100 oflag=direct status=none
 	stop_top_after_next_sample "$out"
-	run top_sum write.bytes "$LOOPNAME" "$out"
-	[ "$output" -eq $((100 * 65536)) ]
+	wbytes=$(top_sum write.bytes "$LOOPNAME" "$out")
+	missed=$(jq -s '.[-1].meter_runs_missed' "$out")
+	echo "bytes $wbytes, the kernel skipped $missed meter runs"
+	counted_all_but_missed "$((wbytes / 65536))" 100 "$missed"
+	[ "$((wbytes % 65536))" -eq 0 ]
 }
 
 @test "iorate top rejects bad options with a clear message" {
