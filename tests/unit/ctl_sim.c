@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The simulation's harness (ctl_sim.h): the bucket sets BPF would charge,
+ * each member's io.max line as the actuator keeps it, the clock, and the
+ * daemon's tick order.
+ */
+#include <math.h>
+#include <string.h>
+#include "ctl_sim.h"
+#include "iorate_bucket.h"
+
+/* The bucket sets BPF would charge: plain memory here. */
+#define SIM_SETS	64
+static struct iorate_bucket_set sim_mem[SIM_SETS];
+static struct bucket_sets sim_sets;
+static double sim_carry[SIM_SETS][CTL_NR_DIRS];
+static double sim_thr_carry[SIM_SETS][CTL_NR_DIRS];
+/* each member's io.max line as the actuator keeps it, and the clock */
+static struct state_entry sim_line[SIM_SETS];
+static struct act_params sim_act;
+static uint64_t sim_now_ns;
+/* a bucket passed full while armed: BPF's event, which the daemon acts on
+ * before its next tick (daemon_bucket_full) */
+static bool sim_filled;
+/* a member's blk-throttle, where a test gives it one */
+static struct btm *sim_plant[SIM_SETS];
+
+void sim_init(struct ctl_binding *b, const struct policy_group *g, bool steady)
+{
+	bucket_sets_fini(&sim_sets);
+	bucket_sets_init(&sim_sets, sim_mem, SIM_SETS);
+	memset(sim_carry, 0, sizeof(sim_carry));
+	memset(sim_thr_carry, 0, sizeof(sim_thr_carry));
+	memset(sim_line, 0, sizeof(sim_line));
+	memset(sim_plant, 0, sizeof(sim_plant));
+	sim_filled = false;
+	for (int i = 0; i < SIM_SETS; i++) {
+		iomax_unlimited(&sim_line[i].original);
+		iomax_unlimited(&sim_line[i].current);
+	}
+	act_params_init(&sim_act, steady);
+	sim_now_ns = 1000000000ULL;
+	ctl_binding_init(b, g, 1, steady, &sim_sets);
+}
+
+/* The line in force for a member's (kind, dir), 0: none, as the
+ * controller's own iomax[][] says it. */
+uint64_t sim_in_force(const struct ctl_slot *s, int kind, int dir)
+{
+	uint64_t line[CTL_NR_KINDS][CTL_NR_DIRS];
+
+	act_in_force(&sim_line[s->cgroup_id % SIM_SETS].current, line);
+	return line[kind][dir];
+}
+
+/* An io.max write reaching blk-throttle: "max" is the model's 0 */
+static void sim_write_plant(struct btm *plant, const struct iomax *line)
+{
+	uint64_t v[IOMAX_NR_FIELDS];
+
+	for (int f = 0; f < IOMAX_NR_FIELDS; f++)
+		v[f] = line->v[f] == IOMAX_UNLIMITED ? 0 : line->v[f];
+	btm_set_limits(plant, v[IOMAX_RBPS], v[IOMAX_WBPS], (uint32_t)v[IOMAX_RIOPS],
+		       (uint32_t)v[IOMAX_WIOPS]);
+}
+
+void sim_actuate(struct ctl_slot *s, bool lower_at_once)
+{
+	struct state_entry *e = &sim_line[s->cgroup_id % SIM_SETS];
+	uint64_t in_force[CTL_NR_KINDS][CTL_NR_DIRS];
+	struct iomax want, line;
+
+	iomax_unlimited(&want);
+	act_tighten(&want, s->iomax);
+	if (act_next_line(&sim_act, e, &want, lower_at_once, sim_now_ns, &line)) {
+		act_written(e, &line, 0, sim_now_ns);
+		if (sim_plant[s->cgroup_id % SIM_SETS])
+			sim_write_plant(sim_plant[s->cgroup_id % SIM_SETS], &line);
+	}
+	act_in_force(&e->current, in_force);
+	ctl_slot_in_force(s, in_force, e->waiting);
+}
+
+/* The daemon's tick: a filled bucket's event first (BPF posts it while
+ * the tick's I/O runs: halfway, for the actuator's write gate), then the
+ * controller and the actuator on each line. */
+void sim_step(struct ctl_binding *b, double dt)
+{
+	sim_now_ns += (uint64_t)llround(dt * 1e9 / 2);
+	if (sim_filled) {
+		ctl_binding_tighten(b);
+		for (int i = 0; i < b->nr_slots; i++)
+			sim_actuate(&b->slots[i], true);
+		sim_filled = false;
+	}
+	sim_now_ns += (uint64_t)llround(dt * 1e9 / 2);
+	ctl_binding_tick(b, dt);
+	for (int i = 0; i < b->nr_slots; i++)
+		sim_actuate(&b->slots[i], false);
+}
+
+void sim_attach_plant(uint64_t id, struct btm *plant)
+{
+	sim_plant[id % SIM_SETS] = plant;
+}
+
+/* A member's slot; a new one gets its first line before its first I/O,
+ * as the daemon's mkdir event gives it. */
+struct ctl_slot *sim_slot(struct ctl_binding *b, uint64_t id)
+{
+	struct ctl_slot *s = ctl_binding_slot(b, id, true);
+
+	if (!sim_line[id % SIM_SETS].written_ns)
+		sim_actuate(s, false);
+	return s;
+}
+
+/* What BPF does for a member's requests: `ops` of them this tick (the
+ * fraction carried to the next), each charged through the charges map's
+ * sets with the shared header's code. */
+void sim_io(struct ctl_binding *b, struct ctl_slot *s, int dir, double ops,
+		   double bytes_per_op)
+{
+	double *carry = &sim_carry[s->cgroup_id % SIM_SETS][dir];
+	uint32_t sets[2];
+	int nr_sets = ctl_slot_sets(b, s, sets);
+	long n = (long)floor(ops + *carry + 1e-9);
+
+	*carry += ops - n;
+	s->dev.ops[dir] = ops;
+	s->dev.bytes[dir] = ops * bytes_per_op;
+	for (long r = 0; r < n; r++)
+		for (int j = 0; j < nr_sets; j++)
+			if (iorate_bucket_charge(bucket_sets_at(b->sets, sets[j]), dir,
+						 (uint64_t)bytes_per_op, 1))
+				sim_filled = true;
+}
+
+const double sim_dts[SIM_NR_DTS] = { 0.01, 0.1, 1.0 };
+
+struct policy_group sim_group(void)
+{
+	static struct policy_device any = { .any = true, .spec = "*" };
+	struct policy_group g = { .name = "sim", .devices = &any, .nr_devices = 1 };
+
+	return g;
+}
+
+/* Run one tick; returns device units done per member (sum of dirs). */
+void sim_tick(struct ctl_binding *b, struct sim_member *m, int n, double dt,
+		     double done[])
+{
+	for (int i = 0; i < n; i++) {
+		struct ctl_slot *s = sim_slot(b, i + 1);
+
+		done[i] = 0;
+		for (int d = 0; d < CTL_NR_DIRS; d++) {
+			uint64_t line = sim_in_force(s, CTL_IOPS, d);
+			double allowed = line ? line : INFINITY;
+			double *carry = &sim_thr_carry[(i + 1) % SIM_SETS][d];
+			/* whole bios, as blk-throttle counts them: at 10 ms a
+			 * rate of 50/s is a bio every other tick, not half of
+			 * one in each */
+			double thr = floor(fmin(m[i].want[d], allowed) * dt + *carry + 1e-9);
+
+			*carry += fmin(m[i].want[d], allowed) * dt - thr;
+
+			s->thr.ops[d] = thr;
+			s->thr.bytes[d] = thr * m[i].bytes_per_op;
+			sim_io(b, s, d, thr * m[i].gain, m[i].bytes_per_op / m[i].gain);
+			done[i] += s->dev.ops[d];
+		}
+	}
+	sim_step(b, dt);
+}
+/* One jiffy of a load's submissions: each direction filled to its depth or
+ * fed its arrivals; a coupled job tops up its shared depth, dealing each
+ * new bio to a direction by the read share. */
+static void plant_submit(struct btm *plant, struct sim_load *l, double *room)
+{
+	if (l->coupled) {
+		while (plant->dir[0].queued + plant->dir[1].queued < (uint32_t)l->depth[0] &&
+		       *room >= 1) {
+			int rw = CTL_WRITE;
+
+			l->mix_carry += l->read_share;
+			if (l->mix_carry >= 1) {
+				l->mix_carry -= 1;
+				rw = CTL_READ;
+			}
+			if (btm_submit(plant, rw, l->bytes[rw]))
+				*room -= 1;
+		}
+		return;
+	}
+	for (int d = 0; d < CTL_NR_DIRS; d++) {
+		if (l->rate[d] > 0) {
+			long n;
+
+			l->arrival_carry[d] += l->rate[d] / BTM_HZ;
+			n = (long)floor(l->arrival_carry[d]);
+			l->arrival_carry[d] -= n;
+			while (n-- > 0)
+				btm_submit(plant, d, l->bytes[d]);
+		}
+		while (l->depth[d] && plant->dir[d].queued < (uint32_t)l->depth[d] && *room >= 1)
+			if (btm_submit(plant, d, l->bytes[d]))
+				*room -= 1;
+	}
+}
+
+double sim_plant_tick(struct ctl_binding *b, uint64_t id, struct btm *plant, struct sim_load *l,
+		      double dt)
+{
+	struct ctl_slot *s;
+	uint64_t before[CTL_NR_DIRS];
+	double per_jiffy = (l->disk_per_s ? l->disk_per_s : 20000) / BTM_HZ, done = 0;
+	long jiffies;
+
+	sim_attach_plant(id, plant);
+	s = sim_slot(b, id);
+	for (int d = 0; d < CTL_NR_DIRS; d++)
+		before[d] = plant->dir[d].dispatched;
+	/* whole jiffies: a 10 ms tick is 2 or 3 of them at HZ 250 */
+	l->jiffy_carry += dt * BTM_HZ;
+	jiffies = (long)floor(l->jiffy_carry + 1e-9);
+	l->jiffy_carry -= jiffies;
+	for (long j = 0; j < jiffies; j++) {
+		double room = per_jiffy;
+
+		plant_submit(plant, l, &room);
+		btm_tick(plant);
+	}
+	for (int d = 0; d < CTL_NR_DIRS; d++) {
+		double ops = (double)(plant->dir[d].dispatched - before[d]);
+
+		s->thr.ops[d] = ops;
+		s->thr.bytes[d] = ops * l->bytes[d];
+		sim_io(b, s, d, ops, l->bytes[d] ? l->bytes[d] : 4096);
+		done += ops;
+	}
+	sim_step(b, dt);
+	return done;
+}
