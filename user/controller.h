@@ -32,6 +32,9 @@
 #define CTL_BPS_FLOOR	1048576.0
 
 enum ctl_kind { CTL_BPS = 0, CTL_IOPS = 1, CTL_NR_KINDS };
+/* Ticks a rate is measured over at most: blk-throttle's slice (100 ms) in
+ * the policy's least tick (10 ms), and room for ticks a little short. */
+#define CTL_WINDOW_TICKS	12
 enum ctl_dir { CTL_READ = 0, CTL_WRITE = 1, CTL_NR_DIRS };
 
 /* What one member did in one tick, in one direction each. */
@@ -55,6 +58,14 @@ struct ctl_slot {
 	struct throttle_bucket buckets[POLICY_NR_LIMITS];	/* share = each */
 	double dev_rate[CTL_NR_KINDS][CTL_NR_DIRS];	/* units/s, smoothed */
 	double thr_rate[CTL_NR_KINDS][CTL_NR_DIRS];
+	/* The last ticks' counts, as many as span blk-throttle's slice:
+	 * what the rates above are smoothed from (controller.c, measure) */
+	struct ctl_window {
+		double dev[CTL_WINDOW_TICKS][CTL_NR_KINDS][CTL_NR_DIRS];
+		double thr[CTL_WINDOW_TICKS][CTL_NR_KINDS][CTL_NR_DIRS];
+		double dt_s[CTL_WINDOW_TICKS];
+		int newest;
+	} window;
 	struct split_consumer pool[POLICY_NR_LIMITS];	/* share = pooled */
 	struct split_consumer dirs[CTL_NR_KINDS][CTL_NR_DIRS];
 	double target[CTL_NR_KINDS][CTL_NR_DIRS];	/* device units/s; 0 = none */

@@ -210,6 +210,9 @@ void btm_set_limits(struct btm *m, uint64_t rbps, uint64_t wbps, uint32_t riops,
 
 		if (!d->queued)
 			continue;
+		if ((bps[rw] ? bps[rw] : BTM_NO_BPS) < d->bps ||
+		    (iops[rw] ? iops[rw] : BTM_NO_IOPS) < d->iops)
+			m->lowered_waiting++;
 		/* what the old line still owed (or was owed) for this slice */
 		if (d->bps != BTM_NO_BPS)
 			d->carryover_bytes += bytes_in(d->bps, elapsed) - d->bytes_disp;

@@ -49,6 +49,9 @@ struct btm {
 	enum btm_kernel kernel;
 	uint64_t jiffies;
 	uint64_t disptime;		/* when a waiting head may go */
+	/* io.max writes that lowered a limit of a direction with bios
+	 * waiting: each a chance for 6.1 to let the queue through */
+	uint32_t lowered_waiting;
 	struct btm_dir dir[2];		/* 0 read, 1 write */
 };
 

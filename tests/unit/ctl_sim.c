@@ -99,6 +99,11 @@ void sim_step(struct ctl_binding *b, double dt)
 		sim_actuate(&b->slots[i], false);
 }
 
+uint32_t sim_line_writes(uint64_t id)
+{
+	return sim_line[id % SIM_SETS].writes;
+}
+
 void sim_attach_plant(uint64_t id, struct btm *plant)
 {
 	sim_plant[id % SIM_SETS] = plant;

@@ -49,6 +49,8 @@ void sim_actuate(struct ctl_slot *s, bool lower_at_once);
 void sim_step(struct ctl_binding *b, double dt);
 /* A member's slot; a new one gets its first line before its first I/O. */
 struct ctl_slot *sim_slot(struct ctl_binding *b, uint64_t id);
+/* io.max writes the actuator made for member id */
+uint32_t sim_line_writes(uint64_t id);
 /* Member id's io.max writes go to this blk-throttle from now on. */
 void sim_attach_plant(uint64_t id, struct btm *plant);
 /* What BPF does for a member's requests this tick: `ops` of them, each
