@@ -186,13 +186,13 @@ static void plant_submit(struct btm *plant, struct sim_load *l, double *room)
 	if (l->coupled) {
 		while (plant->dir[0].queued + plant->dir[1].queued < (uint32_t)l->depth[0] &&
 		       *room >= 1) {
-			int rw = CTL_WRITE;
+			int rw;
 
-			l->mix_carry += l->read_share;
-			if (l->mix_carry >= 1) {
-				l->mix_carry -= 1;
-				rw = CTL_READ;
-			}
+			/* fio draws each I/O's direction at random (rwmixread):
+			 * a fixed pseudo-random sequence, the same every run */
+			l->mix_seed = l->mix_seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			rw = (double)(l->mix_seed >> 11) / 9007199254740992.0 < l->read_share ?
+			     CTL_READ : CTL_WRITE;
 			if (btm_submit(plant, rw, l->bytes[rw]))
 				*room -= 1;
 		}

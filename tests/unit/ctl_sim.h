@@ -61,8 +61,8 @@ void sim_io(struct ctl_binding *b, struct ctl_slot *s, int dir, double ops, doub
  * kept outstanding (fio's iodepth; the disk completes a bio the jiffy it
  * passes, up to `disk_per_s`), or bios arriving at `rate` per second
  * whatever passes (writeback's flushers). `coupled`: one depth for both
- * directions, split by `read_share` (a randrw job, whose reads wait behind
- * its writes).
+ * directions, depth[CTL_READ], each new bio a read with the chance
+ * `read_share` (a randrw job, whose reads wait behind its writes).
  */
 struct sim_load {
 	int depth[CTL_NR_DIRS];
@@ -72,7 +72,8 @@ struct sim_load {
 	double read_share;
 	double disk_per_s;		/* 0: 20000, a null_blk in the TCG VM */
 	/* the loop's own */
-	double jiffy_carry, arrival_carry[CTL_NR_DIRS], mix_carry;
+	double jiffy_carry, arrival_carry[CTL_NR_DIRS];
+	uint64_t mix_seed;
 };
 
 /* dt of member id's I/O through its blk-throttle, charged as BPF charges

@@ -21,42 +21,91 @@ struct plant_run {
 	uint32_t lowered_waiting;	/* of them, lowerings with bios waiting */
 };
 
-enum workload { DIRECT, WRITEBACK, RANDRW_50, RANDRW_90, READ_AND_WRITE, NR_WORKLOADS };
+enum workload { DIRECT, WRITEBACK, RANDRW_50, RANDRW_90, RANDRW_70, NR_WORKLOADS };
 
 static const char *const workload_names[NR_WORKLOADS] = {
 	"direct writer, iops-write 200", "writeback at 500/s, iops-write 200",
-	"randrw 50/50, iops-total 400", "randrw 90/10, iops-total 400",
-	"reads and writes, iops-read 280 + iops-write 120",
+	"randrw 50/50 iodepth 8, iops-total 400", "randrw 90/10 iodepth 4, iops-total 400",
+	"randrw 70/30 iodepth 8, iops-read 280 + iops-write 120",
 };
 
-/* The policy and the load of a workload; returns its limit in all. */
-static double workload(enum workload w, struct policy_group *g, struct sim_load *l)
+/* The policy and the load of a workload (the VM tier's and the bench's
+ * fio jobs); returns its limit in all, and in line[] io.max set once to
+ * the policy (a total split evenly), the bench's "static" row. */
+static double workload(enum workload w, struct policy_group *g, struct sim_load *l,
+		       uint32_t line[CTL_NR_DIRS])
 {
 	*g = sim_group();
 	memset(l, 0, sizeof(*l));
 	l->bytes[CTL_READ] = l->bytes[CTL_WRITE] = 4096;
 	switch (w) {
 	case DIRECT:
-		l->depth[CTL_WRITE] = 8;
-		g->limits[POLICY_IOPS_WRITE].avg = 200;
-		return 200;
 	case WRITEBACK:
-		l->rate[CTL_WRITE] = 500;
+		if (w == DIRECT)
+			l->depth[CTL_WRITE] = 8;
+		else
+			l->rate[CTL_WRITE] = 500;
 		g->limits[POLICY_IOPS_WRITE].avg = 200;
+		line[CTL_READ] = 0;
+		line[CTL_WRITE] = 200;
 		return 200;
 	case RANDRW_50:
 	case RANDRW_90:
 		l->coupled = true;
-		l->depth[CTL_READ] = 8;
+		l->depth[CTL_READ] = w == RANDRW_50 ? 8 : 4;
 		l->read_share = w == RANDRW_50 ? 0.5 : 0.9;
 		g->limits[POLICY_IOPS_TOTAL].avg = 400;
+		line[CTL_READ] = line[CTL_WRITE] = 200;
 		return 400;
 	default:
-		l->depth[CTL_READ] = l->depth[CTL_WRITE] = 8;
+		l->coupled = true;
+		l->depth[CTL_READ] = 8;
+		l->read_share = 0.7;
 		g->limits[POLICY_IOPS_READ].avg = 280;
 		g->limits[POLICY_IOPS_WRITE].avg = 120;
+		line[CTL_READ] = 280;
+		line[CTL_WRITE] = 120;
 		return 400;
 	}
+}
+
+/* The disk's 1 s windows from the fourth second, into r */
+static void count_window(struct plant_run *r, double *sum, double *total, int *n, int sec)
+{
+	if (sec >= 3) {
+		r->lo = fmin(r->lo, *sum);
+		r->hi = fmax(r->hi, *sum);
+		*total += *sum;
+		(*n)++;
+	}
+	*sum = 0;
+}
+
+/* The same load against io.max written once (no loop) */
+static struct plant_run run_static(enum btm_kernel k, enum workload w, double secs)
+{
+	struct plant_run r = { .lo = INFINITY };
+	struct policy_group g;
+	struct sim_load l;
+	struct ctl_binding b;
+	struct btm plant;
+	uint32_t line[CTL_NR_DIRS];
+	double sum = 0, total = 0;
+	int n = 0;
+
+	workload(w, &g, &l, line);
+	g = sim_group();	/* no limits: the loop writes nothing */
+	btm_init(&plant, k);
+	sim_init(&b, &g, false);
+	btm_set_limits(&plant, 0, 0, line[CTL_READ], line[CTL_WRITE]);
+	for (int t = 0; t < sim_ticks(secs, 0.1); t++) {
+		sum += sim_plant_tick(&b, 1, &plant, &l, 0.1);
+		if (sim_sec_end(t, 0.1))
+			count_window(&r, &sum, &total, &n, sim_sec(t, 0.1));
+	}
+	r.mean = total / n;
+	ctl_binding_free(&b);
+	return r;
 }
 
 static struct plant_run run(enum btm_kernel k, bool steady, enum workload w, double dt,
@@ -67,23 +116,17 @@ static struct plant_run run(enum btm_kernel k, bool steady, enum workload w, dou
 	struct sim_load l;
 	struct ctl_binding b;
 	struct btm plant;
+	uint32_t line[CTL_NR_DIRS];
 	double sum = 0, total = 0;
 	int n = 0;
 
-	workload(w, &g, &l);
+	workload(w, &g, &l, line);
 	btm_init(&plant, k);
 	sim_init(&b, &g, steady);
 	for (int t = 0; t < sim_ticks(secs, dt); t++) {
 		sum += sim_plant_tick(&b, 1, &plant, &l, dt);
-		if (!sim_sec_end(t, dt))
-			continue;
-		if (sim_sec(t, dt) >= 3) {
-			r.lo = fmin(r.lo, sum);
-			r.hi = fmax(r.hi, sum);
-			total += sum;
-			n++;
-		}
-		sum = 0;
+		if (sim_sec_end(t, dt))
+			count_window(&r, &sum, &total, &n, sim_sec(t, dt));
 	}
 	r.mean = total / n;
 	r.writes = sim_line_writes(1);
@@ -99,7 +142,8 @@ static bool held(enum btm_kernel k, enum workload w, double dt, const struct pla
 {
 	struct policy_group g;
 	struct sim_load l;
-	double limit = workload(w, &g, &l);
+	uint32_t line[CTL_NR_DIRS];
+	double limit = workload(w, &g, &l, line);
 
 	if (r->lo >= lo * limit && r->hi <= hi * limit && r->mean >= mean_lo * limit)
 		return true;
@@ -112,72 +156,103 @@ static bool held(enum btm_kernel k, enum workload w, double dt, const struct pla
 }
 
 /*
- * 6.1, steady mode: the line is written once and left, so no lowering ever
- * finds bios waiting (each is a chance to let the queue through: 12-52 in
- * 100, test_blk_throttle_model.c). Before the rates were measured over a
- * whole slice, 10 ms ticks held the direct writer at 216, writeback at 217,
- * the 50/50 mix at 438 and the 90/10 mix at 264 (the trim learnt the
- * slices' gaps).
- * The 90/10 mix moves the split of the total, so its lines move: windows
- * of 388-434 at 10 and 100 ms, 377-442 at 1 s (+10.5%, over the +10% this
- * mode aims for; the VM tier allows it +15%).
+ * What the loop reaches against the model, cell by cell: every 1 s window
+ * within [lo, hi] x the limit, the mean from `mean` x it. These are the
+ * figures reached (rounded outward by under 1%), not the goals (issue 18:
+ * 6.12 within +-3% on the mean and +5%/-10% per window, 6.1 +10%), so that
+ * a change that loses ground fails here before it reaches the VM.
  */
-TEST(plant_61_steady_mode_holds_every_workload_at_every_tick)
+struct cell_bars {
+	double lo, hi, mean;
+};
+
+/*
+ * 6.1, steady mode. The single-direction workloads are exact at every
+ * tick, and no lowering ever finds bios waiting (each is a chance to let
+ * the queue through: 12-52 in 100, test_blk_throttle_model.c). Before the
+ * rates were measured over a whole slice, 10 ms ticks held the direct
+ * writer at 216, writeback at 217 (the trim learnt the slices' gaps).
+ * A total over a randrw job is steady mode's weak cell: its split follows
+ * the measured mix, the lines move 8-26 times in 27 s, and each direction
+ * waits behind the other's bios (io.max set once at 200 + 200: 385.7; at
+ * 90/10 with iodepth 4 the job's four bios sit in the read queue and 200 +
+ * 200 passes 222). The VM measured 50/50 at means of 371.8-399.4 (020 on
+ * 6.1, 100 ms), the model 352.1: it is harsher there than the kernel.
+ */
+static const struct cell_bars steady_61[SIM_NR_DTS][NR_WORKLOADS] = {
+	/* 10 ms */
+	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.85, 1.08, 0.96 },
+	  { 0.29, 1.03, 0.80 }, { 0.83, 1.01, 0.96 } },
+	/* 100 ms */
+	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.70, 1.02, 0.88 },
+	  { 0.34, 1.04, 0.67 }, { 0.83, 1.03, 0.96 } },
+	/* 1 s */
+	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.86, 1.11, 0.97 },
+	  { 0.23, 1.10, 0.77 }, { 0.87, 1.08, 0.99 } },
+};
+
+TEST(plant_61_steady_mode_at_every_tick)
 {
 	for (int i = 0; i < SIM_NR_DTS; i++) {
-		double dt = sim_dts[i];
-
 		for (int w = 0; w < NR_WORKLOADS; w++) {
-			struct plant_run r = run(BTM_6_1, true, w, dt, 30);
+			const struct cell_bars *c = &steady_61[i][w];
+			struct plant_run r = run(BTM_6_1, true, w, sim_dts[i], 30);
 
-			if (w == RANDRW_90) {
-				held(BTM_6_1, w, dt, &r, 0.93, 1.11, 0.98);
-				continue;
-			}
-			if (held(BTM_6_1, w, dt, &r, 0.99, 1.01, 0.99))
+			if (held(BTM_6_1, w, sim_dts[i], &r, c->lo, c->hi, c->mean) &&
+			    (w == DIRECT || w == WRITEBACK))
 				ASSERT_EQ(r.lowered_waiting, 0);
 		}
 	}
 }
 
 /*
- * 6.12, follow mode, at 100 ms and 1 s: the single-direction workloads
- * exactly at the limit; a total over a mix within -7%/+6% per window, the
- * 90/10 mix 3.2% short on the mean at 100 ms (the VM's hardest cell: -4 to
- * -15% there).
+ * 6.12, follow mode. At 100 ms and 1 s the single-direction workloads are
+ * exact. The bench's randrw 70/30 under iops-read 280 + iops-write 120
+ * agrees with the VM: 390.3, windows 335-413, against io.max set once at
+ * 385.2 (the VM, 2026-12-07: 383 and 381, worst windows 338 and 365). A
+ * total over a 50/50 job at 100 ms is below io.max set once (376.1
+ * against 385.7): open, the cell to work on.
+ * At 10 ms ticks the loop is restless: QEMU's bucket without a max holds
+ * a tenth of a second and blk-throttle grants a whole slice at once, so
+ * the bucket touches full at each slice's start and the loop tightens and
+ * lets go, 33-82 io.max writes in 27 s, each restarting a slice; never
+ * above +6%.
  */
-TEST(plant_612_follow_mode_holds_at_100ms_and_1s)
+static const struct cell_bars follow_612[SIM_NR_DTS][NR_WORKLOADS] = {
+	/* 10 ms */
+	{ { 0.92, 0.98, 0.96 }, { 0.88, 1.06, 0.98 }, { 0.86, 1.00, 0.93 },
+	  { 0.61, 1.01, 0.88 }, { 0.83, 1.02, 0.95 } },
+	/* 100 ms */
+	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.82, 1.04, 0.94 },
+	  { 0.57, 1.04, 0.87 }, { 0.83, 1.04, 0.97 } },
+	/* 1 s */
+	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.91, 1.06, 0.98 },
+	  { 0.76, 1.16, 0.96 }, { 0.87, 1.08, 0.97 } },
+};
+
+TEST(plant_612_follow_mode_at_every_tick)
 {
-	for (int i = 1; i < SIM_NR_DTS; i++) {
-		double dt = sim_dts[i];
-
+	for (int i = 0; i < SIM_NR_DTS; i++) {
 		for (int w = 0; w < NR_WORKLOADS; w++) {
-			struct plant_run r = run(BTM_6_12, false, w, dt, 30);
+			const struct cell_bars *c = &follow_612[i][w];
+			struct plant_run r = run(BTM_6_12, false, w, sim_dts[i], 30);
 
-			if (w == RANDRW_90 || w == READ_AND_WRITE)
-				held(BTM_6_12, w, dt, &r, 0.93, 1.06, 0.96);
-			else
-				held(BTM_6_12, w, dt, &r, 0.99, 1.01, 0.99);
+			held(BTM_6_12, w, sim_dts[i], &r, c->lo, c->hi, c->mean);
 		}
 	}
 }
 
-/*
- * 6.12, follow mode, at 10 ms ticks: never above +6%, but restless. QEMU's
- * bucket without a max holds a tenth of a second, and blk-throttle grants
- * a whole slice at once, so at 10 ms the bucket touches full at each
- * slice's start and the loop tightens, then lets go: 37-98 io.max writes
- * in 27 s, each restarting a slice. The best reached: windows down to
- * -15.5% (reads and writes limited apart) and means down to -6.8%, under
- * the tier's -10% per window. Open; 100 ms is the default tick.
- */
-TEST(plant_612_follow_mode_at_10ms_stays_under_the_limit)
+/* The yardstick of the cells above: io.max set once on the model, as the
+ * figures in their comments say (the bench's "static" row). */
+TEST(plant_static_iomax_on_coupled_jobs)
 {
-	for (int w = 0; w < NR_WORKLOADS; w++) {
-		struct plant_run r = run(BTM_6_12, false, w, 0.01, 30);
+	struct plant_run r50 = run_static(BTM_6_12, RANDRW_50, 30);
+	struct plant_run r90 = run_static(BTM_6_1, RANDRW_90, 30);
+	struct plant_run r70 = run_static(BTM_6_12, RANDRW_70, 30);
 
-		held(BTM_6_12, w, 0.01, &r, 0.84, 1.06, 0.93);
-	}
+	ASSERT_NEAR(r50.mean, 385.7, 0.5);
+	ASSERT_NEAR(r90.mean, 222.3, 0.5);
+	ASSERT_NEAR(r70.mean, 385.2, 0.5);
 }
 
 /*
