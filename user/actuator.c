@@ -2,10 +2,11 @@
 #include <math.h>
 #include "actuator.h"
 
-void act_params_init(struct act_params *p, bool steady)
+void act_params_init(struct act_params *p, bool steady, bool timed_lowering)
 {
 	p->hysteresis = steady ? ACT_STEADY_HYSTERESIS : ACT_HYSTERESIS;
 	p->min_write_ns = steady ? ACT_STEADY_MIN_WRITE_NS : ACT_MIN_WRITE_NS;
+	p->timed_lowering = timed_lowering;
 }
 
 static int field_of(int kind, int dir)
@@ -44,6 +45,86 @@ static bool differs(uint64_t cur, uint64_t want, double hysteresis)
 	return fabs((double)want - (double)cur) > hysteresis * (double)cur;
 }
 
+/* The least new/old of the fields line lowers from a number (from max
+ * nothing carries over); 1 when none goes down. */
+static double deepest_lowering(const struct iomax *cur, const struct iomax *line)
+{
+	double r = 1;
+
+	for (int f = 0; f < IOMAX_NR_FIELDS; f++)
+		if (cur->v[f] != IOMAX_UNLIMITED && line->v[f] < cur->v[f])
+			r = fmin(r, (double)line->v[f] / (double)cur->v[f]);
+	return r;
+}
+
+/* The earliest phase of a slice at which a line may go down to r of
+ * itself without wrapping the carryover. */
+static uint64_t earliest_phase(double r)
+{
+	return (uint64_t)(ACT_SLICE_NS * (1 - r)) + ACT_PHASE_GUARD_NS;
+}
+
+/* Whether *line (which may lower something) is to be written now: at a
+ * phase of the slice our last write started where it cannot wrap (above
+ * ACT_SLICE_NS). Otherwise *line becomes the line in force again, an
+ * anchor to time from, and true; or false, and e->lower_at_ns says when to
+ * ask again. */
+static bool timed_lowering(struct state_entry *e, uint64_t now_ns, struct iomax *line)
+{
+	double r = deepest_lowering(&e->current, line);
+	uint64_t earliest, since, phase, next;
+	bool stepped = false;
+
+	if (r >= 1) {
+		e->lower_at_ns = 0;
+		return true;
+	}
+	if (r < ACT_LOWER_MAX_STEP) {
+		for (int f = 0; f < IOMAX_NR_FIELDS; f++) {
+			uint64_t cur = e->current.v[f];
+
+			if (cur != IOMAX_UNLIMITED && line->v[f] < cur * ACT_LOWER_MAX_STEP)
+				line->v[f] = (uint64_t)ceil(cur * ACT_LOWER_MAX_STEP);
+		}
+		r = ACT_LOWER_MAX_STEP;
+		stepped = true;
+	}
+	earliest = earliest_phase(r);
+	since = now_ns - e->written_ns;
+	e->waiting = true;
+	if (!e->written_ns || e->write_err || since > ACT_ANCHOR_FRESH_NS) {
+		*line = e->current;
+		e->lower_at_ns = now_ns + earliest;
+		return true;
+	}
+	phase = since % ACT_SLICE_NS;
+	if (phase >= earliest && phase <= ACT_PHASE_LATEST_NS) {
+		/* the rest of a deep lowering one step later, by the timer */
+		e->lower_at_ns = stepped ? now_ns + earliest_phase(ACT_LOWER_MAX_STEP) : 0;
+		e->waiting = stepped;
+		return true;
+	}
+	next = since - phase + earliest;
+	if (next <= since)
+		next += ACT_SLICE_NS;
+	/* past a fresh anchor's life, anchor again */
+	e->lower_at_ns = e->written_ns + (next <= ACT_ANCHOR_FRESH_NS ? next : ACT_ANCHOR_FRESH_NS + 1);
+	return false;
+}
+
+uint64_t act_next_lowering(const struct state *s)
+{
+	uint64_t first = 0;
+
+	for (int i = 0; i < s->nr; i++) {
+		uint64_t at = s->entries[i].lower_at_ns;
+
+		if (at && (!first || at < first))
+			first = at;
+	}
+	return first;
+}
+
 bool act_next_line(const struct act_params *p, struct state_entry *e,
 		   const struct iomax *want, bool lower_at_once, uint64_t now_ns,
 		   struct iomax *line)
@@ -58,8 +139,10 @@ bool act_next_line(const struct act_params *p, struct state_entry *e,
 		if (differs(e->current.v[f], line->v[f], p->hysteresis))
 			moved = true;
 	}
-	if (!moved)
+	if (!moved) {
+		e->lower_at_ns = 0;
 		return false;
+	}
 	/* The first line of a new member is the controller's guess before any
 	 * I/O was measured (an even split of a total); the first line from
 	 * measured rates follows at once. Gated, a VM that starts writing
@@ -68,8 +151,8 @@ bool act_next_line(const struct act_params *p, struct state_entry *e,
 	 * failed second write is retried at the gate's pace, as any (040:
 	 * 37 retries in 3.5 s when it was not). */
 	if (!e->written_ns || (e->writes == 1 && !e->write_err) ||
-	    now_ns - e->written_ns >= p->min_write_ns)
-		return true;
+	    now_ns - e->written_ns >= p->min_write_ns || e->lower_at_ns)
+		return p->timed_lowering ? timed_lowering(e, now_ns, line) : true;
 	e->waiting = true;
 	if (!lower_at_once)
 		return false;
@@ -83,6 +166,8 @@ bool act_next_line(const struct act_params *p, struct state_entry *e,
 		else if (differs(e->current.v[f], line->v[f], p->hysteresis))
 			lowered = true;
 	}
+	if (lowered && p->timed_lowering)
+		return timed_lowering(e, now_ns, line);
 	return lowered;
 }
 

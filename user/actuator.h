@@ -45,12 +45,42 @@
 #define ACT_BYPASS_AFTER_WRITE_NS	300000000ULL
 #define ACT_FREEZE_NS		150000000ULL
 
+/*
+ * Lowering a line on a kernel whose blk-throttle keeps its carryover
+ * unsigned (Debian's 6.1, kquirks.h). At an io.max write a direction with
+ * bios waiting carries over what the old line allowed since its slice
+ * began, less what went; a throttled group got its whole slice's budget at
+ * the slice's start, so it is ahead by old x (slice - phase), and the new
+ * line's first budget, new x slice, less that wraps when phase < slice x
+ * (1 - new/old): the queue then goes out unthrottled (a burst's end on
+ * 6.1, 200 -> 50: windows of 1120 against 50 in the bench). Later in the
+ * slice it cannot wrap. The phase is known from our own last write: each
+ * one starts a slice, and trims move it on by whole slices while bios
+ * wait. So a line goes down at a phase from slice x (1 - new/old) plus a
+ * guard (jiffies of 4 ms at HZ 250, a late timer) to a margin before the
+ * next slice; after a write too old to time from (the group may have gone
+ * idle and started a slice of its own), first the line in force again (the
+ * same budget: nothing to wrap) and the lowering one phase later. A line
+ * halved or more goes down in halves. Read from Debian's 6.1.192 sources;
+ * on tests/unit/blk_throttle_model.c, 200 -> 50 timed so let no queue
+ * through in 100 phases, against 72-76 untimed.
+ */
+#define ACT_SLICE_NS		100000000ULL	/* throtl_slice: HZ / 10 */
+#define ACT_PHASE_GUARD_NS	12000000ULL	/* three jiffies */
+#define ACT_PHASE_LATEST_NS	88000000ULL	/* three jiffies before the next */
+/* The deepest step: its window is 50 ms less the guards, 26 ms */
+#define ACT_LOWER_MAX_STEP	0.5
+/* A write older than this is no longer timed from (two slices: an idle
+ * group's slice expires one slice after its last bio) */
+#define ACT_ANCHOR_FRESH_NS	(2 * ACT_SLICE_NS)
+
 struct act_params {
 	double hysteresis;	/* a field moves by more than this share of it */
 	uint64_t min_write_ns;	/* least time between writes, unless all go down */
+	bool timed_lowering;	/* blk-throttle's carryover is unsigned (above) */
 };
 
-void act_params_init(struct act_params *p, bool steady);
+void act_params_init(struct act_params *p, bool steady, bool timed_lowering);
 
 /* Fold one group's wanted io.max fields ([kind][dir], 0: none) into want:
  * a member under several groups gets the tightest of each field. */
@@ -67,6 +97,9 @@ void act_tighten(struct iomax *want, const uint64_t iomax[CTL_NR_KINDS][CTL_NR_D
 bool act_next_line(const struct act_params *p, struct state_entry *e,
 		   const struct iomax *want, bool lower_at_once, uint64_t now_ns,
 		   struct iomax *line);
+/* The soonest a lowering waiting for its moment is due (0: none), for the
+ * daemon's timer: it calls act_next_line() again then. */
+uint64_t act_next_lowering(const struct state *s);
 /* line's fields as the controller numbers them ([kind][dir], 0: none),
  * for ctl_slot_in_force(), with e->waiting. */
 void act_in_force(const struct iomax *line, uint64_t out[CTL_NR_KINDS][CTL_NR_DIRS]);

@@ -377,8 +377,11 @@ int do_run(int argc, char **argv)
 		if (running && (fds[3].revents & POLLIN))
 			daemon_handle_libvirt(&r.d);
 		/* a cgroup frozen to repair its io.max: thawed on time, not
-		 * at the next tick (which may be seconds away) */
-		if (fds[4].revents & POLLIN)
+		 * at the next tick (which may be seconds away); on 6.1 a
+		 * lowering written at its moment in blk-throttle's slice */
+		if ((fds[4].revents & POLLIN) && running)
+			daemon_handle_timer(&r.d);
+		else if (fds[4].revents & POLLIN)
 			daemon_handle_thaw(&r.d);
 		if (running && (fds[1].revents & POLLIN)) {
 			uint64_t expirations;

@@ -444,7 +444,7 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 				 d->state.file, strerror(-err));
 	}
 	e->in_use = true;
-	act_params_init(&params, d->steady);
+	act_params_init(&params, d->steady, d->carryover_quirk == 1);
 	if (!act_next_line(&params, e, want, d->tightening || d->reloaded, clock_now_ns(),
 			   &target))
 		return e;
@@ -590,6 +590,7 @@ static void apply(struct daemon *d, double dt_s)
 		}
 	}
 	apply_foreign_caps(d);
+	daemon_timer_arm(d);
 	/* Lines nobody asks for any more go back to what they were. */
 	for (int i = 0; i < d->state.nr; ) {
 		struct state_entry *e = &d->state.entries[i];
@@ -783,6 +784,12 @@ int daemon_events_fd(struct daemon *d)
  * cgroup's meter entries are freed. Lost events (ring full) fall back to
  * a scan.
  */
+void daemon_handle_timer(struct daemon *d)
+{
+	if (daemon_handle_thaw(d))
+		apply(d, 0);
+}
+
 int daemon_handle_events(struct daemon *d)
 {
 	struct event_batch batch = { .d = d };

@@ -93,7 +93,7 @@ struct daemon {
 	struct libvirt_live_report libvirt_found;	/* its last expansion */
 	uint64_t libvirt_seen_ns;	/* a change read, not yet in io.max */
 	struct daemon_foreign foreign;	/* writeback charged elsewhere */
-	int thaw_fd;			/* timerfd: a frozen cgroup's thaw (daemon_freeze.h) */
+	int thaw_fd;			/* timerfd: thaws and timed lowerings (daemon_freeze.h) */
 };
 
 int daemon_init(struct daemon *d, const char *policy_path);
@@ -103,6 +103,9 @@ int daemon_tick(struct daemon *d);
  * handler to call when it is readable. */
 int daemon_events_fd(struct daemon *d);
 int daemon_handle_events(struct daemon *d);
+/* The actuator's timer fired: thaws due, and lowerings due on 6.1
+ * written now, not at the next tick. */
+void daemon_handle_timer(struct daemon *d);
 /* Parse and swap in the policy file again; on error keep the running one. */
 int daemon_reload(struct daemon *d);
 /* limits = libvirt: the watch on libvirt's status files (-1: none), and

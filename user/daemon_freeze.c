@@ -31,10 +31,13 @@ static int freeze_read(const char *path)
 	return n == 1 ? c : -EIO;
 }
 
-static void arm(struct daemon *d)
+void daemon_timer_arm(struct daemon *d)
 {
-	uint64_t at = act_next_thaw(&d->state);
+	uint64_t at = act_next_thaw(&d->state), lower = act_next_lowering(&d->state);
 	struct itimerspec its = { 0 };
+
+	if (lower && (!at || lower < at))
+		at = lower;
 
 	if (d->thaw_fd < 0)
 		return;
@@ -100,7 +103,7 @@ bool daemon_freeze(struct daemon *d, struct state_entry *e)
 		return false;
 	}
 	d->bypass_repairs++;
-	arm(d);
+	daemon_timer_arm(d);
 	return true;
 }
 
@@ -109,9 +112,9 @@ int daemon_thaw_fd(struct daemon *d)
 	return d->thaw_fd;
 }
 
-void daemon_handle_thaw(struct daemon *d)
+bool daemon_handle_thaw(struct daemon *d)
 {
-	uint64_t expirations, now = clock_now_ns();
+	uint64_t expirations, now = clock_now_ns(), lower = act_next_lowering(&d->state);
 	bool thawed = false;
 
 	if (read(d->thaw_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
@@ -126,7 +129,8 @@ void daemon_handle_thaw(struct daemon *d)
 	}
 	if (thawed)
 		state_save(&d->state);
-	arm(d);
+	daemon_timer_arm(d);
+	return lower && lower <= now;
 }
 
 int daemon_freeze_open(struct daemon *d)

@@ -22,8 +22,12 @@ bool daemon_freeze(struct daemon *d, struct state_entry *e);
 /* Thaw e's cgroup now if iorate froze it (a restore, a line dropped);
  * the caller saves the state once for all it thawed. */
 void daemon_thaw(struct daemon *d, struct state_entry *e);
-/* The thaw timer's fd for the main loop's poll set, and its handler. */
+/* The actuator's timer: thaws, and lowerings waiting for their moment
+ * on 6.1 (actuator.h). Its fd for the main loop's poll set; the handler
+ * thaws what is due and says whether a lowering is (daemon.c applies
+ * it); arm sets it for the soonest of either. */
 int daemon_thaw_fd(struct daemon *d);
-void daemon_handle_thaw(struct daemon *d);
+bool daemon_handle_thaw(struct daemon *d);
+void daemon_timer_arm(struct daemon *d);
 
 #endif

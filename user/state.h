@@ -28,6 +28,10 @@ struct state_entry {
 	 * 0: it did not. Saved as "frozen": a daemon killed before the thaw
 	 * leaves the VM frozen, and the next start thaws it. */
 	uint64_t frozen_ns;
+	/* Where blk-throttle's carryover is unsigned (act_params): when a
+	 * lowering waiting for its moment is due (0: none waits). Not saved:
+	 * a new run times its own. */
+	uint64_t lower_at_ns;
 };
 
 struct state {

@@ -221,9 +221,18 @@ void btm_set_limits(struct btm *m, uint64_t rbps, uint64_t wbps, uint32_t riops,
 		waiting = true;
 	}
 	for (int rw = 0; rw < 2; rw++) {
-		m->dir[rw].bps = bps[rw] ? bps[rw] : BTM_NO_BPS;
-		m->dir[rw].iops = iops[rw] ? iops[rw] : BTM_NO_IOPS;
-		slice_restart(m, &m->dir[rw], false);
+		struct btm_dir *d = &m->dir[rw];
+
+		d->bps = bps[rw] ? bps[rw] : BTM_NO_BPS;
+		d->iops = iops[rw] ? iops[rw] : BTM_NO_IOPS;
+		slice_restart(m, d, false);
+		/* the new line's first budget, read as 6.1 reads it */
+		if (m->kernel == BTM_6_1 && d->queued &&
+		    ((d->iops != BTM_NO_IOPS &&
+		      (int32_t)(ios_in(d->iops, BTM_SLICE) + d->carryover_ios) < 0) ||
+		     (d->bps != BTM_NO_BPS &&
+		      (int64_t)(bytes_in(d->bps, BTM_SLICE) + d->carryover_bytes) < 0)))
+			m->wraps++;
 	}
 	if (waiting)
 		update_disptime(m);

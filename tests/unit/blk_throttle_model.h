@@ -52,6 +52,8 @@ struct btm {
 	/* io.max writes that lowered a limit of a direction with bios
 	 * waiting: each a chance for 6.1 to let the queue through */
 	uint32_t lowered_waiting;
+	/* of them, those that wrapped 6.1's budget: the queue goes out */
+	uint32_t wraps;
 	struct btm_dir dir[2];		/* 0 read, 1 write */
 };
 

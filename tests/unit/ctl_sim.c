@@ -38,7 +38,7 @@ void sim_init(struct ctl_binding *b, const struct policy_group *g, bool steady)
 		iomax_unlimited(&sim_line[i].original);
 		iomax_unlimited(&sim_line[i].current);
 	}
-	act_params_init(&sim_act, steady);
+	act_params_init(&sim_act, steady, false);
 	sim_now_ns = 1000000000ULL;
 	ctl_binding_init(b, g, 1, steady, &sim_sets);
 }
@@ -99,6 +99,11 @@ void sim_step(struct ctl_binding *b, double dt)
 		sim_actuate(&b->slots[i], false);
 }
 
+void sim_set_timed_lowering(bool on)
+{
+	sim_act.timed_lowering = on;
+}
+
 uint32_t sim_line_writes(uint64_t id)
 {
 	return sim_line[id % SIM_SETS].writes;
@@ -123,22 +128,30 @@ struct ctl_slot *sim_slot(struct ctl_binding *b, uint64_t id)
 /* What BPF does for a member's requests: `ops` of them this tick (the
  * fraction carried to the next), each charged through the charges map's
  * sets with the shared header's code. */
-void sim_io(struct ctl_binding *b, struct ctl_slot *s, int dir, double ops,
-		   double bytes_per_op)
+/* n requests charged through the member's sets, as BPF charges them */
+static void sim_charge(struct ctl_binding *b, struct ctl_slot *s, int dir, long n,
+		       double bytes_per_op)
 {
-	double *carry = &sim_carry[s->cgroup_id % SIM_SETS][dir];
 	uint32_t sets[2];
 	int nr_sets = ctl_slot_sets(b, s, sets);
-	long n = (long)floor(ops + *carry + 1e-9);
 
-	*carry += ops - n;
-	s->dev.ops[dir] = ops;
-	s->dev.bytes[dir] = ops * bytes_per_op;
 	for (long r = 0; r < n; r++)
 		for (int j = 0; j < nr_sets; j++)
 			if (iorate_bucket_charge(bucket_sets_at(b->sets, sets[j]), dir,
 						 (uint64_t)bytes_per_op, 1))
 				sim_filled = true;
+}
+
+void sim_io(struct ctl_binding *b, struct ctl_slot *s, int dir, double ops,
+		   double bytes_per_op)
+{
+	double *carry = &sim_carry[s->cgroup_id % SIM_SETS][dir];
+	long n = (long)floor(ops + *carry + 1e-9);
+
+	*carry += ops - n;
+	s->dev.ops[dir] = ops;
+	s->dev.bytes[dir] = ops * bytes_per_op;
+	sim_charge(b, s, dir, n, bytes_per_op);
 }
 
 const double sim_dts[SIM_NR_DTS] = { 0.01, 0.1, 1.0 };
@@ -218,32 +231,51 @@ double sim_plant_tick(struct ctl_binding *b, uint64_t id, struct btm *plant, str
 		      double dt)
 {
 	struct ctl_slot *s;
-	uint64_t before[CTL_NR_DIRS];
+	uint64_t before[CTL_NR_DIRS], last[CTL_NR_DIRS];
 	double per_jiffy = (l->disk_per_s ? l->disk_per_s : 20000) / BTM_HZ, done = 0;
 	long jiffies;
 
 	sim_attach_plant(id, plant);
 	s = sim_slot(b, id);
 	for (int d = 0; d < CTL_NR_DIRS; d++)
-		before[d] = plant->dir[d].dispatched;
+		before[d] = last[d] = plant->dir[d].dispatched;
 	/* whole jiffies: a 10 ms tick is 2 or 3 of them at HZ 250 */
 	l->jiffy_carry += dt * BTM_HZ;
 	jiffies = (long)floor(l->jiffy_carry + 1e-9);
 	l->jiffy_carry -= jiffies;
 	for (long j = 0; j < jiffies; j++) {
+		uint64_t at = sim_line[id % SIM_SETS].lower_at_ns;
 		double room = per_jiffy;
 
+		/* the daemon's timer: a lowering waiting for its moment in
+		 * blk-throttle's slice is written at it, to the jiffy */
+		if (at && at <= sim_now_ns)
+			sim_actuate(s, false);
 		plant_submit(plant, l, &room);
 		btm_tick(plant);
+		/* BPF charges each bio as it passes, and the daemon acts on a
+		 * filled bucket's event at once, not at its next tick */
+		for (int d = 0; d < CTL_NR_DIRS; d++) {
+			sim_charge(b, s, d, (long)(plant->dir[d].dispatched - last[d]),
+				   l->bytes[d] ? l->bytes[d] : 4096);
+			last[d] = plant->dir[d].dispatched;
+		}
+		if (sim_filled) {
+			ctl_binding_tighten(b);
+			sim_actuate(s, true);
+			sim_filled = false;
+		}
+		sim_now_ns += 1000000000ULL / BTM_HZ;
 	}
 	for (int d = 0; d < CTL_NR_DIRS; d++) {
 		double ops = (double)(plant->dir[d].dispatched - before[d]);
 
-		s->thr.ops[d] = ops;
-		s->thr.bytes[d] = ops * l->bytes[d];
-		sim_io(b, s, d, ops, l->bytes[d] ? l->bytes[d] : 4096);
+		s->thr.ops[d] = s->dev.ops[d] = ops;
+		s->thr.bytes[d] = s->dev.bytes[d] = ops * l->bytes[d];
 		done += ops;
 	}
-	sim_step(b, dt);
+	/* the clock is the plant's: the tick at its end */
+	ctl_binding_tick(b, dt);
+	sim_actuate(s, false);
 	return done;
 }

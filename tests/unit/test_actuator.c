@@ -40,7 +40,7 @@ TEST(actuator_first_two_lines_at_once_then_gated)
 	struct act_params p;
 	struct iomax want = wiops(100), line;
 
-	act_params_init(&p, false);
+	act_params_init(&p, false, false);
 	ASSERT_TRUE(act_next_line(&p, &e, &want, false, 900 * MS, &line));
 	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 100);
 	act_written(&e, &line, 0, 900 * MS);
@@ -67,8 +67,8 @@ TEST(actuator_hysteresis_by_mode)
 	struct act_params follow, steady;
 	struct iomax want = wiops(200), line;
 
-	act_params_init(&follow, false);
-	act_params_init(&steady, true);
+	act_params_init(&follow, false, false);
+	act_params_init(&steady, true, false);
 	act_written(&e, &want, 0, 0);
 	act_written(&e, &want, 0, MS);
 	want = wiops(206);	/* +3%: below both */
@@ -88,7 +88,7 @@ TEST(actuator_operator_line_is_a_ceiling)
 	struct act_params p;
 	struct iomax want = wiops(500), line;
 
-	act_params_init(&p, false);
+	act_params_init(&p, false, false);
 	e.original.v[IOMAX_WIOPS] = 300;
 	e.original.v[IOMAX_RBPS] = 1048576;
 	e.current = e.original;
@@ -112,7 +112,7 @@ TEST(actuator_failed_write_keeps_line_and_paces_retry)
 	struct act_params p;
 	struct iomax want = wiops(200), line;
 
-	act_params_init(&p, false);
+	act_params_init(&p, false, false);
 	ASSERT_TRUE(act_next_line(&p, &e, &want, false, MS, &line));
 	act_written(&e, &line, -EINVAL, MS);
 	ASSERT_U64_EQ(e.current.v[IOMAX_WIOPS], IOMAX_UNLIMITED);
@@ -232,4 +232,107 @@ TEST(state_file_keeps_the_freeze_mark)
 	free(text);
 	state_close(&back);
 	state_close(&s);
+}
+
+/* A member whose line is wiops=v, written at `at` and again once (past the
+ * first-two-lines rule), in steady mode with lowerings timed (6.1). */
+static struct state_entry timed_entry(uint64_t v, uint64_t at)
+{
+	struct state_entry e = entry();
+	struct iomax line = wiops(v);
+
+	act_written(&e, &line, 0, at - 1000 * MS);
+	act_written(&e, &line, 0, at);
+	return e;
+}
+
+/* On 6.1 a line goes down only at a phase of the slice our own last write
+ * started where blk-throttle cannot wrap the carryover: slice x (1 -
+ * new/old) plus a guard. After a write too old to time from, the line in
+ * force goes out again first, as the anchor. */
+TEST(actuator_timed_lowering_anchors_then_lowers_at_a_safe_phase)
+{
+	struct state_entry e = timed_entry(200, 1000 * MS);
+	struct act_params p;
+	struct iomax want = wiops(150), line;
+	uint64_t anchor = 10000 * MS, due = anchor + 25 * MS + ACT_PHASE_GUARD_NS;
+
+	act_params_init(&p, true, true);
+	/* 9 s after the last write: the anchor, the line in force again */
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, anchor, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 200);
+	ASSERT_TRUE(e.waiting);
+	ASSERT_U64_EQ(e.lower_at_ns, due);
+	act_written(&e, &line, 0, anchor);
+	ASSERT_U64_EQ(act_next_lowering(&(struct state){ .entries = &e, .nr = 1 }), due);
+	/* before the phase, the write gate notwithstanding: wait */
+	ASSERT_TRUE(!act_next_line(&p, &e, &want, false, anchor + 20 * MS, &line));
+	ASSERT_U64_EQ(e.lower_at_ns, due);
+	/* at it: 150 */
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, due, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 150);
+	ASSERT_U64_EQ(e.lower_at_ns, 0);
+	ASSERT_TRUE(!e.waiting);
+}
+
+/* Past the window's end (3 jiffies before the next slice) the lowering
+ * waits for the same phase of the next slice; past two slices from the
+ * anchor it anchors again. */
+TEST(actuator_timed_lowering_missed_window_waits_for_the_next)
+{
+	uint64_t at = 10000 * MS, earliest = 25 * MS + ACT_PHASE_GUARD_NS;
+	struct state_entry e = timed_entry(200, at);
+	struct act_params p;
+	struct iomax want = wiops(150), line;
+
+	act_params_init(&p, true, true);
+	ASSERT_TRUE(!act_next_line(&p, &e, &want, true, at + 95 * MS, &line));
+	ASSERT_U64_EQ(e.lower_at_ns, at + 100 * MS + earliest);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, true, at + 100 * MS + earliest, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 150);
+	/* 250 ms after a write: too old, the anchor first */
+	e = timed_entry(200, at);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, true, at + 250 * MS, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 200);
+}
+
+/* 200 -> 50 (a burst's end) goes down in halves, each at its own phase:
+ * a quarter's window would be 13 ms, too short for a timer to hit. */
+TEST(actuator_timed_lowering_halves_a_deep_one)
+{
+	uint64_t at = 10000 * MS, half = 50 * MS + ACT_PHASE_GUARD_NS;
+	struct state_entry e = timed_entry(200, at);
+	struct act_params p;
+	struct iomax want = wiops(50), line;
+
+	act_params_init(&p, true, true);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, true, at + half, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 100);
+	ASSERT_TRUE(e.waiting);
+	ASSERT_U64_EQ(e.lower_at_ns, at + 2 * half);
+	act_written(&e, &line, 0, at + half);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, at + 2 * half, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 50);
+}
+
+/* Raising, and lowering from max (nothing to carry over), are not timed;
+ * nor is anything where the carryover is signed. */
+TEST(actuator_timed_lowering_only_where_it_can_wrap)
+{
+	uint64_t at = 10000 * MS;
+	struct state_entry e = timed_entry(200, at);
+	struct act_params p, signed_p;
+	struct iomax want = wiops(300), line;
+
+	act_params_init(&p, true, true);
+	act_params_init(&signed_p, true, false);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, at + 2500 * MS, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 300);
+	e = timed_entry(IOMAX_UNLIMITED, at);
+	want = wiops(50);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, at + 2500 * MS, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 50);
+	e = timed_entry(200, at);
+	ASSERT_TRUE(act_next_line(&signed_p, &e, &want, false, at + 2500 * MS, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 50);
 }
