@@ -92,12 +92,13 @@ test-host: $(OUTPUT)/iorate
 
 # 6.1 (Debian 12's default kernel) and 6.12 (its backport): the meter,
 # discovery, observability and faults on both; of enforcement, 6.1 runs the
-# total-limit (50/50), split-request and writeback cases (a shifting mix,
-# bursts and pools need io.max to move, which 6.1's blk-throttle does not
-# survive: docs/enforcement.md).
+# total-limit (50/50), split-request, writeback and burst cases (bursts
+# since lowerings are timed to blk-throttle's slice; a shifting mix and
+# pools need io.max to move freely, which steady mode does not:
+# docs/enforcement.md).
 VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/022-buckets.bats tests/vm/025-discover.bats tests/vm/027-stacks.bats tests/vm/030-observe.bats tests/vm/031-foreign-image.bats tests/vm/032-explain.bats tests/vm/035-top.bats tests/vm/040-faults.bats tests/vm/045-mapfull.bats
 VM_TESTS_612 := tests/vm/020-enforce.bats tests/vm/028-bps.bats tests/vm/026-nested-qemu.bats tests/vm/029-libvirt.bats
-VM_TESTS_61_FILTER := buffered writes flushed by writeback|saturating 50/50 randrw|requests split by the device
+VM_TESTS_61_FILTER := buffered writes flushed by writeback|saturating 50/50 randrw|requests split by the device|burst
 # Not kernel-specific, so on one kernel only: the .deb (make deb) installed
 # with dpkg.
 VM_TESTS_ONCE := tests/vm/050-deb.bats
