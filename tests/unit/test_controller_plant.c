@@ -82,8 +82,11 @@ static void count_window(struct plant_run *r, double *sum, double *total, int *n
 	*sum = 0;
 }
 
-/* The same load against io.max written once (no loop) */
-static struct plant_run run_static(enum btm_kernel k, enum workload w, double secs)
+/* A workload on kernel k's blk-throttle, through the loop (in follow or
+ * steady mode, its lowerings timed or not), or, static_line, against
+ * io.max written once and no loop at all. */
+static struct plant_run run_plant(enum btm_kernel k, bool steady, bool timed, bool static_line,
+				  enum workload w, double dt, double secs)
 {
 	struct plant_run r = { .lo = INFINITY };
 	struct policy_group g;
@@ -95,38 +98,13 @@ static struct plant_run run_static(enum btm_kernel k, enum workload w, double se
 	int n = 0;
 
 	workload(w, &g, &l, line);
-	g = sim_group();	/* no limits: the loop writes nothing */
-	btm_init(&plant, k);
-	sim_init(&b, &g, false);
-	btm_set_limits(&plant, 0, 0, line[CTL_READ], line[CTL_WRITE]);
-	for (int t = 0; t < sim_ticks(secs, 0.1); t++) {
-		sum += sim_plant_tick(&b, 1, &plant, &l, 0.1);
-		if (sim_sec_end(t, 0.1))
-			count_window(&r, &sum, &total, &n, sim_sec(t, 0.1));
-	}
-	r.mean = total / n;
-	ctl_binding_free(&b);
-	return r;
-}
-
-/* The loop as the daemon runs it on kernel k (lowerings timed on 6.1),
- * in follow or steady mode */
-static struct plant_run run_timed(enum btm_kernel k, bool steady, bool timed, enum workload w,
-				  double dt, double secs)
-{
-	struct plant_run r = { .lo = INFINITY };
-	struct policy_group g;
-	struct sim_load l;
-	struct ctl_binding b;
-	struct btm plant;
-	uint32_t line[CTL_NR_DIRS];
-	double sum = 0, total = 0;
-	int n = 0;
-
-	workload(w, &g, &l, line);
+	if (static_line)
+		g = sim_group();	/* no limits: the loop writes nothing */
 	btm_init(&plant, k);
 	sim_init(&b, &g, steady);
 	sim_set_timed_lowering(timed);
+	if (static_line)
+		btm_set_limits(&plant, 0, 0, line[CTL_READ], line[CTL_WRITE]);
 	for (int t = 0; t < sim_ticks(secs, dt); t++) {
 		sum += sim_plant_tick(&b, 1, &plant, &l, dt);
 		if (sim_sec_end(t, dt))
@@ -138,6 +116,17 @@ static struct plant_run run_timed(enum btm_kernel k, bool steady, bool timed, en
 	r.wraps = plant.wraps;
 	ctl_binding_free(&b);
 	return r;
+}
+
+static struct plant_run run_static(enum btm_kernel k, enum workload w, double secs)
+{
+	return run_plant(k, false, false, true, w, 0.1, secs);
+}
+
+static struct plant_run run_timed(enum btm_kernel k, bool steady, bool timed, enum workload w,
+				  double dt, double secs)
+{
+	return run_plant(k, steady, timed, false, w, dt, secs);
 }
 
 static struct plant_run run(enum btm_kernel k, bool steady, enum workload w, double dt,
@@ -203,17 +192,24 @@ static const struct cell_bars steady_61[SIM_NR_DTS][NR_WORKLOADS] = {
 	  { 0.69, 1.21, 0.96 }, { 0.87, 1.08, 0.99 } },
 };
 
-TEST(plant_61_steady_mode_at_every_tick)
+/* Every cell of a kernel's table, in the mode auto picks for it; on 6.1
+ * no lowering may wrap the budget. */
+static void check_cells(enum btm_kernel k, const struct cell_bars bars[SIM_NR_DTS][NR_WORKLOADS])
 {
 	for (int i = 0; i < SIM_NR_DTS; i++) {
 		for (int w = 0; w < NR_WORKLOADS; w++) {
-			const struct cell_bars *c = &steady_61[i][w];
-			struct plant_run r = run(BTM_6_1, true, w, sim_dts[i], 30);
+			const struct cell_bars *c = &bars[i][w];
+			struct plant_run r = run(k, k == BTM_6_1, w, sim_dts[i], 30);
 
-			if (held(BTM_6_1, w, sim_dts[i], &r, c->lo, c->hi, c->mean))
+			if (held(k, w, sim_dts[i], &r, c->lo, c->hi, c->mean))
 				ASSERT_EQ(r.wraps, 0);
 		}
 	}
+}
+
+TEST(plant_61_steady_mode_at_every_tick)
+{
+	check_cells(BTM_6_1, steady_61);
 }
 
 /*
@@ -243,14 +239,7 @@ static const struct cell_bars follow_612[SIM_NR_DTS][NR_WORKLOADS] = {
 
 TEST(plant_612_follow_mode_at_every_tick)
 {
-	for (int i = 0; i < SIM_NR_DTS; i++) {
-		for (int w = 0; w < NR_WORKLOADS; w++) {
-			const struct cell_bars *c = &follow_612[i][w];
-			struct plant_run r = run(BTM_6_12, false, w, sim_dts[i], 30);
-
-			held(BTM_6_12, w, sim_dts[i], &r, c->lo, c->hi, c->mean);
-		}
-	}
+	check_cells(BTM_6_12, follow_612);
 }
 
 /* The yardstick of the cells above: io.max set once on the model, as the
