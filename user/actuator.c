@@ -173,9 +173,13 @@ bool act_next_line(const struct act_params *p, struct state_entry *e,
 
 void act_written(struct state_entry *e, const struct iomax *line, int err, uint64_t now_ns)
 {
-	/* A failed write is retried at the pace of good ones, not every tick. */
+	/* A failed write is retried at the pace of good ones, not every tick,
+	 * nor at a timed lowering's moment: that was timed from a write that
+	 * did not happen. */
 	e->written_ns = now_ns;
 	e->write_err = err;
+	if (err)
+		e->lower_at_ns = 0;
 	if (!err) {
 		e->current = *line;
 		e->writes++;

@@ -786,8 +786,17 @@ int daemon_events_fd(struct daemon *d)
  */
 void daemon_handle_timer(struct daemon *d)
 {
-	if (daemon_handle_thaw(d))
-		apply(d, 0);
+	uint64_t now = clock_now_ns();
+
+	if (!daemon_handle_thaw(d))
+		return;
+	apply(d, 0);
+	/* a line apply did not reach (its disk gone) keeps no moment: the
+	 * timer would fire at it again and again */
+	for (int i = 0; i < d->state.nr; i++)
+		if (d->state.entries[i].lower_at_ns && d->state.entries[i].lower_at_ns <= now)
+			d->state.entries[i].lower_at_ns = 0;
+	daemon_timer_arm(d);
 }
 
 int daemon_handle_events(struct daemon *d)

@@ -336,3 +336,22 @@ TEST(actuator_timed_lowering_only_where_it_can_wrap)
 	ASSERT_TRUE(act_next_line(&signed_p, &e, &want, false, at + 2500 * MS, &line));
 	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 50);
 }
+
+/* A failed write cancels the timed moment it set: retried at the write
+ * gate's pace, not at the timer's (040 on 6.1: 80 EINVALs in 3 s when it
+ * did not). */
+TEST(actuator_timed_lowering_failed_write_retries_at_the_gates_pace)
+{
+	uint64_t at = 10000 * MS;
+	struct state_entry e = timed_entry(200, at);
+	struct act_params p;
+	struct iomax want = wiops(150), line;
+
+	act_params_init(&p, true, true);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, true, at + 5000 * MS, &line));
+	act_written(&e, &line, -EINVAL, at + 5000 * MS);
+	ASSERT_U64_EQ(e.lower_at_ns, 0);
+	ASSERT_TRUE(!act_next_line(&p, &e, &want, false, at + 5040 * MS, &line));
+	ASSERT_U64_EQ(e.lower_at_ns, 0);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, at + 7000 * MS, &line));
+}
