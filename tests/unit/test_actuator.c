@@ -353,5 +353,7 @@ TEST(actuator_timed_lowering_failed_write_retries_at_the_gates_pace)
 	ASSERT_U64_EQ(e.lower_at_ns, 0);
 	ASSERT_TRUE(!act_next_line(&p, &e, &want, false, at + 5040 * MS, &line));
 	ASSERT_U64_EQ(e.lower_at_ns, 0);
+	/* nor at a bucket's event: at the gate's pace */
+	ASSERT_TRUE(!act_next_line(&p, &e, &want, true, at + 5100 * MS, &line));
 	ASSERT_TRUE(act_next_line(&p, &e, &want, false, at + 7000 * MS, &line));
 }
