@@ -425,11 +425,13 @@ static double window_rates(struct ctl_window *w, const double dev[CTL_NR_KINDS][
 	memcpy(w->thr[w->newest], thr, sizeof(w->thr[0]));
 	w->dt_s[w->newest] = dt_s;
 	/* this tick at least; half a tick of slack: ten measured ticks of
-	 * 9.9 ms are a slice */
+	 * 9.9 ms are a slice. Only short ticks join it: at the default
+	 * 100 ms, a tick cut short by a late one before it is measured alone,
+	 * as it always was. */
 	for (int n = 0; n < CTL_WINDOW_TICKS && (!n || span < CTL_SLICE_S - dt_s / 2); n++) {
 		int i = (w->newest - n + CTL_WINDOW_TICKS) % CTL_WINDOW_TICKS;
 
-		if (w->dt_s[i] <= 0)
+		if (w->dt_s[i] <= 0 || (n && w->dt_s[i] >= CTL_SLICE_S / 2))
 			break;
 		span += w->dt_s[i];
 		for (int k = 0; k < CTL_NR_KINDS; k++) {
