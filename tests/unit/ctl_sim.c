@@ -84,19 +84,32 @@ void sim_actuate(struct ctl_slot *s, bool lower_at_once)
 /* The daemon's tick: a filled bucket's event first (BPF posts it while
  * the tick's I/O runs: halfway, for the actuator's write gate), then the
  * controller and the actuator on each line. */
-void sim_step(struct ctl_binding *b, double dt)
+/* A filled bucket's event, if BPF posted one: the binding tightened and
+ * every line lowered at once (daemon_bucket_full). */
+static void sim_bucket_event(struct ctl_binding *b)
 {
-	sim_now_ns += (uint64_t)llround(dt * 1e9 / 2);
-	if (sim_filled) {
-		ctl_binding_tighten(b);
-		for (int i = 0; i < b->nr_slots; i++)
-			sim_actuate(&b->slots[i], true);
-		sim_filled = false;
-	}
-	sim_now_ns += (uint64_t)llround(dt * 1e9 / 2);
+	if (!sim_filled)
+		return;
+	ctl_binding_tighten(b);
+	for (int i = 0; i < b->nr_slots; i++)
+		sim_actuate(&b->slots[i], true);
+	sim_filled = false;
+}
+
+/* The controller's tick, then the actuator on each line */
+static void sim_tick_lines(struct ctl_binding *b, double dt)
+{
 	ctl_binding_tick(b, dt);
 	for (int i = 0; i < b->nr_slots; i++)
 		sim_actuate(&b->slots[i], false);
+}
+
+void sim_step(struct ctl_binding *b, double dt)
+{
+	sim_now_ns += (uint64_t)llround(dt * 1e9 / 2);
+	sim_bucket_event(b);
+	sim_now_ns += (uint64_t)llround(dt * 1e9 / 2);
+	sim_tick_lines(b, dt);
 }
 
 void sim_set_timed_lowering(bool on)
@@ -125,10 +138,8 @@ struct ctl_slot *sim_slot(struct ctl_binding *b, uint64_t id)
 	return s;
 }
 
-/* What BPF does for a member's requests: `ops` of them this tick (the
- * fraction carried to the next), each charged through the charges map's
- * sets with the shared header's code. */
-/* n requests charged through the member's sets, as BPF charges them */
+/* n requests charged through the member's sets with the shared header's
+ * code, as BPF charges them */
 static void sim_charge(struct ctl_binding *b, struct ctl_slot *s, int dir, long n,
 		       double bytes_per_op)
 {
@@ -142,6 +153,8 @@ static void sim_charge(struct ctl_binding *b, struct ctl_slot *s, int dir, long 
 				sim_filled = true;
 }
 
+/* What BPF does for a member's requests: `ops` of them this tick (the
+ * fraction carried to the next). */
 void sim_io(struct ctl_binding *b, struct ctl_slot *s, int dir, double ops,
 		   double bytes_per_op)
 {
@@ -260,11 +273,7 @@ double sim_plant_tick(struct ctl_binding *b, uint64_t id, struct btm *plant, str
 				   l->bytes[d] ? l->bytes[d] : 4096);
 			last[d] = plant->dir[d].dispatched;
 		}
-		if (sim_filled) {
-			ctl_binding_tighten(b);
-			sim_actuate(s, true);
-			sim_filled = false;
-		}
+		sim_bucket_event(b);
 		sim_now_ns += 1000000000ULL / BTM_HZ;
 	}
 	for (int d = 0; d < CTL_NR_DIRS; d++) {
@@ -275,7 +284,6 @@ double sim_plant_tick(struct ctl_binding *b, uint64_t id, struct btm *plant, str
 		done += ops;
 	}
 	/* the clock is the plant's: the tick at its end */
-	ctl_binding_tick(b, dt);
-	sim_actuate(s, false);
+	sim_tick_lines(b, dt);
 	return done;
 }

@@ -70,10 +70,11 @@ static double workload(enum workload w, struct policy_group *g, struct sim_load 
 	}
 }
 
-/* The disk's 1 s windows from the fourth second, into r */
-static void count_window(struct plant_run *r, double *sum, double *total, int *n, int sec)
+/* The disk's 1 s window ending second sec, into r from second `from` */
+static void count_window(struct plant_run *r, double *sum, double *total, int *n, int sec,
+			 int from)
 {
-	if (sec >= 3) {
+	if (sec >= from) {
 		r->lo = fmin(r->lo, *sum);
 		r->hi = fmax(r->hi, *sum);
 		*total += *sum;
@@ -108,7 +109,7 @@ static struct plant_run run_plant(enum btm_kernel k, bool steady, bool timed, bo
 	for (int t = 0; t < sim_ticks(secs, dt); t++) {
 		sum += sim_plant_tick(&b, 1, &plant, &l, dt);
 		if (sim_sec_end(t, dt))
-			count_window(&r, &sum, &total, &n, sim_sec(t, dt));
+			count_window(&r, &sum, &total, &n, sim_sec(t, dt), 3);
 	}
 	r.mean = total / n;
 	r.writes = sim_line_writes(1);
@@ -291,7 +292,8 @@ static struct plant_run burst_61(bool timed, double dt)
 	struct sim_load l = { .depth = { 4, 0 }, .bytes = { 4096, 4096 } };
 	struct ctl_binding b;
 	struct btm plant;
-	double sum = 0;
+	double sum = 0, total = 0;
+	int n = 0;
 
 	g.limits[POLICY_IOPS_READ] = (struct policy_limit){ .avg = 50, .max = 200, .max_length_s = 3 };
 	btm_init(&plant, BTM_6_1);
@@ -299,13 +301,8 @@ static struct plant_run burst_61(bool timed, double dt)
 	sim_set_timed_lowering(timed);
 	for (int t = 0; t < sim_ticks(16, dt); t++) {
 		sum += sim_plant_tick(&b, 1, &plant, &l, dt);
-		if (!sim_sec_end(t, dt))
-			continue;
-		if (sim_sec(t, dt) >= 5) {
-			r.lo = fmin(r.lo, sum);
-			r.hi = fmax(r.hi, sum);
-		}
-		sum = 0;
+		if (sim_sec_end(t, dt))
+			count_window(&r, &sum, &total, &n, sim_sec(t, dt), 5);
 	}
 	r.wraps = plant.wraps;
 	ctl_binding_free(&b);
