@@ -94,7 +94,6 @@ struct daemon {
 	uint64_t libvirt_seen_ns;	/* a change read, not yet in io.max */
 	struct daemon_foreign foreign;	/* writeback charged elsewhere */
 	int thaw_fd;			/* timerfd: thaws and timed lowerings (daemon_freeze.h) */
-	uint64_t timer_at;		/* what thaw_fd is armed for, 0: nothing */
 };
 
 int daemon_init(struct daemon *d, const char *policy_path);

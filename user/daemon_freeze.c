@@ -38,8 +38,8 @@ void daemon_timer_arm(struct daemon *d)
 
 	if (lower && (!at || lower < at))
 		at = lower;
-	/* apply() arms it every tick: no syscall while nothing changed */
-	if (d->thaw_fd < 0 || at == d->timer_at)
+
+	if (d->thaw_fd < 0)
 		return;
 	if (at) {
 		its.it_value.tv_sec = at / 1000000000ULL;
@@ -47,8 +47,6 @@ void daemon_timer_arm(struct daemon *d)
 	}
 	if (timerfd_settime(d->thaw_fd, TFD_TIMER_ABSTIME, &its, NULL))
 		log_error("thaw timer: %s", strerror(errno));
-	else
-		d->timer_at = at;
 }
 
 void daemon_thaw(struct daemon *d, struct state_entry *e)
@@ -121,7 +119,6 @@ bool daemon_handle_thaw(struct daemon *d)
 
 	if (read(d->thaw_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_debug("thaw timer: %s", strerror(errno));
-	d->timer_at = 0;	/* a one-shot that has fired */
 	for (int i = 0; i < d->state.nr; i++) {
 		struct state_entry *e = &d->state.entries[i];
 
