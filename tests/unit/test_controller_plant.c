@@ -327,3 +327,41 @@ TEST(plant_61_burst_ends_without_letting_the_queue_through)
 				sim_dts[i], untimed.lo, untimed.hi, untimed.wraps);
 	}
 }
+
+/*
+ * Steady mode's trim is how a line delivers the base rate, and is learnt
+ * only there: a burst at max passes 190 against 198 (whole I/Os per slice)
+ * and a stall after it leaves room that a line of 55, passing 50, never
+ * spends. Learnt from those, the trim held the base rate of 50 at 60 in
+ * the 6.1 VM (020's burst test, CI 2026-12-07); here the trim stood at
+ * 1.02-1.07 after the burst, a window of 57 after it.
+ */
+TEST(plant_61_steady_burst_and_its_credit_teach_no_trim)
+{
+	for (int stall_at = 60; stall_at < 120; stall_at += 3) {
+		struct policy_group g = sim_group();
+		struct sim_load l = { .depth = { 4, 0 }, .bytes = { 4096, 4096 } };
+		struct plant_run r = { .lo = INFINITY };
+		struct ctl_binding b;
+		struct btm plant;
+		double sum = 0, total = 0, trim;
+		int n = 0;
+
+		g.limits[POLICY_IOPS_TOTAL] = (struct policy_limit){ .avg = 50, .max = 200, .max_length_s = 5 };
+		btm_init(&plant, BTM_6_1);
+		sim_init(&b, &g, true);
+		sim_set_timed_lowering(true);
+		for (int t = 0; t < sim_ticks(25, 0.1); t++) {
+			/* the member stalls for 0.2 s, somewhere around the burst's end */
+			l.depth[CTL_READ] = t >= stall_at && t < stall_at + 2 ? 0 : 4;
+			sum += sim_plant_tick(&b, 1, &plant, &l, 0.1);
+			if (sim_sec_end(t, 0.1))
+				count_window(&r, &sum, &total, &n, sim_sec(t, 0.1), 13);
+		}
+		trim = b.slots[0].trim[CTL_IOPS][CTL_READ];
+		if (!ASSERT_TRUE(trim == 1.0 && r.hi <= 50 && r.lo >= 44))
+			fprintf(stderr, "    stall at %.1f s: trim %.3f, windows %.0f-%.0f from 13 s\n",
+				stall_at * 0.1, trim, r.lo, r.hi);
+		ctl_binding_free(&b);
+	}
+}
