@@ -165,12 +165,17 @@ sample_disk() {
 # that never loosens) still fails by far.
 WINDOW_TOL=${WINDOW_TOL:-0.10}
 MEAN_TOL=${MEAN_TOL:-0.07}
-# One window may pass up to 5 points over the window tolerance when the next
-# one repays it at once (the two within the limit + half the tolerance,
-# together): a TCG timer that fires late makes blk-throttle catch up in the
-# next second, which no loop can prevent (CI, 2026-12-02: 334 then 273
-# against 300, every other window 291-300). A loop that overshoots does not
-# repay within a second and still fails.
+# One window may pass up to 5 points over the window tolerance when it and
+# its neighbours together stay within the limit + half the tolerance: a
+# 1 s window can hold one slice's grant more than the next (blk-throttle
+# passes a slice's I/Os in one lump, and a TCG timer that fires late moves
+# a lump across a window's edge), which no loop can prevent. CI,
+# 2026-12-02: 334 then 273 against 300, every other window 291-300. 031 on
+# 6.12 (2026-12-07): 99.01 110.89 100 against 100, while a second iostat
+# sampling the same disk at the same time saw 100 100.99 100 there and its
+# own 110.89 ten seconds later, between 98.04 and 102 that the first saw
+# as 100 and 100.99: the window, not the disk. A loop that overshoots
+# stays over for more than a window and still fails.
 check_windows() {
 	local file=$1 col=$2 skip=$3 limit=$4
 	awk -v c="$col" -v s="$skip" -v l="$limit" -v wt="$WINDOW_TOL" -v mt="$MEAN_TOL" '
@@ -182,10 +187,15 @@ check_windows() {
 			for (i = 1; i <= n; i++) {
 				if (v[i] <= l * (1 + wt))
 					continue
-				if (hiccups++ || v[i] > l * (1 + wt + 0.05) || i == n || v[i] + v[i + 1] > 2 * l * (1 + wt / 2)) {
+				lo = i > 1 ? i - 1 : i; hi = i < n ? i + 1 : i
+				around = 0
+				for (j = lo; j <= hi; j++)
+					around += v[j]
+				if (hiccups++ || v[i] > l * (1 + wt + 0.05) || lo == hi ||
+				    around > (hi - lo + 1) * l * (1 + wt / 2)) {
 					print "FAIL: a window above the limit"; exit 1
 				}
-				printf "one window of %.1f, repaid by the next (%.1f)\n", v[i], v[i + 1]
+				printf "one window of %.1f, %.1f with its neighbours\n", v[i], around / (hi - lo + 1)
 			}
 			if (mean < l * (1 - mt)) { print "FAIL: mean below the limit"; exit 1 }
 		}' "$file"
