@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "controller.h"
+#include "iomax.h"
 #include "iorate_bucket.h"
 
 /* limit_kind() and limit_sub() below, the bucket sets BPF charges and the
@@ -718,6 +719,76 @@ static void account_throttled(struct ctl_binding *b, double dt_s)
 	}
 }
 
+/*
+ * Lines that share one limit (a pool's members, a total's two directions)
+ * in whole steps that together pass what their sum would pass alone
+ * (iomax.h): each its whole steps, the steps left over to the largest
+ * remainders. Cut apart, each line lost what it had under a step: a pool
+ * of 400 went out as 24 and 376, which pass 20 and 370, and the disk held
+ * 390 for as long as both pressed (020's pooled test on 6.12, CI of
+ * 740f99b). Lines under two steps are left as they are.
+ */
+static void share_whole_steps(uint64_t *lines[], int n)
+{
+	double sum = 0, rem[n ? n : 1];
+	int left;
+
+	if (n < 2)
+		return;
+	for (int i = 0; i < n; i++)
+		sum += *lines[i];
+	left = (int)(iomax_iops_passed((uint64_t)sum) / IOMAX_IOPS_STEP);
+	for (int i = 0; i < n; i++) {
+		uint64_t steps = *lines[i] / IOMAX_IOPS_STEP;
+
+		rem[i] = *lines[i] - steps * IOMAX_IOPS_STEP;
+		*lines[i] = steps * IOMAX_IOPS_STEP;
+		left -= steps;
+	}
+	for (; left > 0; left--) {
+		int best = 0;
+
+		for (int i = 1; i < n; i++)
+			if (rem[i] > rem[best])
+				best = i;
+		*lines[best] += IOMAX_IOPS_STEP;
+		rem[best] = -1;
+	}
+}
+
+/*
+ * A pool's iops lines, in whole steps together: all of them under a total,
+ * each direction's under its own limit. Not a single member's two
+ * directions under a total: those lines follow the measured mix of a job
+ * whose reads wait on its writes, and cut in steps the simulation's
+ * coupled cells lost 3-10% (randrw 90/10 at 100 ms on 6.1: windows of 155
+ * against a bar of 268).
+ */
+static void iops_whole_steps(struct ctl_binding *b)
+{
+	uint64_t **lines = calloc(b->nr_slots * CTL_NR_DIRS + 1, sizeof(*lines));
+	bool total = b->group->limits[POLICY_IOPS_TOTAL].avg;
+	int n = 0;
+
+	if (!lines || !pooled(b))
+		goto cleanup;
+	for (int d = 0; d < CTL_NR_DIRS; d++) {
+		for (int i = 0; i < b->nr_slots; i++) {
+			uint64_t *v = &b->slots[i].iomax[CTL_IOPS][d];
+
+			if (*v >= 2 * IOMAX_IOPS_STEP)
+				lines[n++] = v;
+		}
+		if (!total) {
+			share_whole_steps(lines, n);
+			n = 0;
+		}
+	}
+	share_whole_steps(lines, n);
+cleanup:
+	free(lines);
+}
+
 /* Each member's io.max from the buckets' target rates; learn: a tick's
  * measurement is behind this (the trim learns only from those). */
 static void decide(struct ctl_binding *b, bool learn)
@@ -766,6 +837,7 @@ static void decide(struct ctl_binding *b, bool learn)
 			}
 		}
 	}
+	iops_whole_steps(b);
 	free(rates);
 }
 

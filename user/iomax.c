@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,23 @@
 #include "iomax.h"
 
 static const char *const iomax_keys[IOMAX_NR_FIELDS] = { "rbps", "wbps", "riops", "wiops" };
+
+double iomax_iops_passed(uint64_t v)
+{
+	double steps = floor((double)v / IOMAX_IOPS_STEP);
+
+	return steps >= 1 ? steps * IOMAX_IOPS_STEP : (double)v;
+}
+
+uint64_t iomax_iops_part(uint64_t v, double part)
+{
+	double whole = iomax_iops_passed(v), p;
+
+	if (v < 2 * IOMAX_IOPS_STEP)
+		return part > 0 ? (uint64_t)round(part) : 0;
+	p = ceil(part / IOMAX_IOPS_STEP - 0.5) * IOMAX_IOPS_STEP;
+	return p < 0 ? 0 : p > whole ? (uint64_t)whole : (uint64_t)p;
+}
 
 void iomax_unlimited(struct iomax *m)
 {
