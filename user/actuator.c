@@ -2,11 +2,11 @@
 #include <math.h>
 #include "actuator.h"
 
-void act_params_init(struct act_params *p, bool steady, bool timed_lowering)
+void act_params_init(struct act_params *p, bool steady, enum act_timing timing)
 {
 	p->hysteresis = steady ? ACT_STEADY_HYSTERESIS : ACT_HYSTERESIS;
 	p->min_write_ns = steady ? ACT_STEADY_MIN_WRITE_NS : ACT_MIN_WRITE_NS;
-	p->timed_lowering = timed_lowering;
+	p->timing = timing;
 }
 
 static int field_of(int kind, int dir)
@@ -152,7 +152,7 @@ bool act_next_line(const struct act_params *p, struct state_entry *e,
 	 * 37 retries in 3.5 s when it was not). */
 	if (!e->written_ns || (e->writes == 1 && !e->write_err) ||
 	    now_ns - e->written_ns >= p->min_write_ns || e->lower_at_ns)
-		return p->timed_lowering ? timed_lowering(e, now_ns, line) : true;
+		return p->timing == ACT_TIMED_ALL ? timed_lowering(e, now_ns, line) : true;
 	e->waiting = true;
 	/* a kernel that refused the last write is asked again at the gate's
 	 * pace, a bucket's event or a reload notwithstanding: on 6.1 each
@@ -169,7 +169,7 @@ bool act_next_line(const struct act_params *p, struct state_entry *e,
 		else if (differs(e->current.v[f], line->v[f], p->hysteresis))
 			lowered = true;
 	}
-	if (lowered && p->timed_lowering)
+	if (lowered && p->timing != ACT_UNTIMED)
 		return timed_lowering(e, now_ns, line);
 	return lowered;
 }

@@ -74,13 +74,32 @@
  * group's slice expires one slice after its last bio) */
 #define ACT_ANCHOR_FRESH_NS	(2 * ACT_SLICE_NS)
 
+/*
+ * Which lowerings wait for their phase. 6.12's carryover is signed: a
+ * lowering cannot wrap it, but made early in a slice it leaves the group
+ * in debt for what the old line granted up front (a slice's budget at
+ * once), and the member stalls while it repays. A bucket that filled
+ * then leaks, QEMU's rules give that back as credit, spending it fills
+ * the bucket again, and the loop cycles: on the model, bps-write 4 MiB/s
+ * after a 16 MiB/s burst ran 2816 4416 4928 KiB/s, round and round (028's
+ * window of 4992-5248 after the burst on 6.12, CI 2026-12-07). Timed,
+ * the lowerings a bucket forces between the gate's writes leave a debt of
+ * a few jiffies: 3712 4160 4160 4032 4096. Timing every lowering there
+ * cost writeback at 1 s ticks 4% and let no cell gain more than this.
+ */
+enum act_timing {
+	ACT_UNTIMED,		/* no carryover: 6.16 and later */
+	ACT_TIMED_FORCED,	/* signed carryover: a bucket's or a reload's */
+	ACT_TIMED_ALL,		/* unsigned carryover (6.1): every lowering */
+};
+
 struct act_params {
 	double hysteresis;	/* a field moves by more than this share of it */
 	uint64_t min_write_ns;	/* least time between writes, unless all go down */
-	bool timed_lowering;	/* blk-throttle's carryover is unsigned (above) */
+	enum act_timing timing;
 };
 
-void act_params_init(struct act_params *p, bool steady, bool timed_lowering);
+void act_params_init(struct act_params *p, bool steady, enum act_timing timing);
 
 /* Fold one group's wanted io.max fields ([kind][dir], 0: none) into want:
  * a member under several groups gets the tightest of each field. */

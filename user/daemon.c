@@ -41,14 +41,28 @@ static void resolve_iomax_mode(struct daemon *d)
 	case POLICY_IOMAX_AUTO:
 		break;
 	}
-	d->steady = d->carryover_quirk == 1;
-	if (d->carryover_quirk == 1)
+	d->steady = d->carryover_quirk == KQUIRK_CARRYOVER_UNSIGNED;
+	if (d->steady)
 		d->steady_why = "this kernel's blk-throttle keeps an unsigned carryover: "
 				"moving io.max can lose the limit";
-	else if (d->carryover_quirk == 0)
+	else if (d->carryover_quirk >= 0)
 		d->steady_why = "this kernel's blk-throttle survives io.max changes";
 	else
 		d->steady_why = "blk-throttle's layout not found in the kernel's BTF";
+}
+
+/* Which lowerings wait for a safe phase of blk-throttle's slice, by how
+ * the running kernel carries a budget across a write (actuator.h). */
+static enum act_timing act_timing_for(int carryover_quirk)
+{
+	switch (carryover_quirk) {
+	case KQUIRK_CARRYOVER_UNSIGNED:
+		return ACT_TIMED_ALL;
+	case KQUIRK_CARRYOVER_SIGNED:
+		return ACT_TIMED_FORCED;
+	default:
+		return ACT_UNTIMED;
+	}
 }
 
 static void log_iomax_mode(const struct daemon *d)
@@ -187,7 +201,7 @@ int daemon_init(struct daemon *d, const char *policy_path)
 	d->members = calloc(d->policy.nr_groups + 1, sizeof(*d->members));
 	if (!d->members)
 		return -ENOMEM;
-	d->carryover_quirk = kquirk_running_carryover_unsigned();
+	d->carryover_quirk = kquirk_running_carryover();
 	resolve_iomax_mode(d);
 	/* before the first event: an event for a cgroup inside a member
 	 * must find that member */
@@ -444,7 +458,7 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 				 d->state.file, strerror(-err));
 	}
 	e->in_use = true;
-	act_params_init(&params, d->steady, d->carryover_quirk == 1);
+	act_params_init(&params, d->steady, act_timing_for(d->carryover_quirk));
 	if (!act_next_line(&params, e, want, d->tightening || d->reloaded, clock_now_ns(),
 			   &target))
 		return e;

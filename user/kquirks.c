@@ -15,7 +15,7 @@ static const struct btf_type *resolve(const struct btf *btf, __u32 id)
 	return t;
 }
 
-int kquirk_carryover_unsigned(const struct btf *btf)
+int kquirk_carryover(const struct btf *btf)
 {
 	const struct btf_member *m;
 	const struct btf_type *t;
@@ -36,19 +36,20 @@ int kquirk_carryover_unsigned(const struct btf *btf)
 			mt = resolve(btf, btf_array(mt)->type);
 		if (!mt || !btf_is_int(mt))
 			return -EINVAL;
-		return !(btf_int_encoding(mt) & BTF_INT_SIGNED);
+		return btf_int_encoding(mt) & BTF_INT_SIGNED ? KQUIRK_CARRYOVER_SIGNED :
+								 KQUIRK_CARRYOVER_UNSIGNED;
 	}
-	return 0;		/* 6.16 and later: no carryover field at all */
+	return KQUIRK_CARRYOVER_NONE;
 }
 
-int kquirk_running_carryover_unsigned(void)
+int kquirk_running_carryover(void)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	int ret;
 
 	if (!btf)
 		return -errno;
-	ret = kquirk_carryover_unsigned(btf);
+	ret = kquirk_carryover(btf);
 	btf__free(btf);
 	return ret;
 }

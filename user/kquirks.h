@@ -19,11 +19,18 @@
 
 struct btf;
 
-/* 1 when throtl_grp.carryover_ios is an unsigned integer, 0 when it is
- * signed or absent, a negative errno when btf has no usable throtl_grp. */
-int kquirk_carryover_unsigned(const struct btf *btf);
+/* How throtl_grp carries a group's budget across an io.max write. */
+enum kquirk_carryover {
+	KQUIRK_CARRYOVER_NONE = 0,	/* no such field: 6.16 and later */
+	KQUIRK_CARRYOVER_SIGNED,	/* 6.12: a debt */
+	KQUIRK_CARRYOVER_UNSIGNED,	/* 6.1: a debt wraps */
+};
+
+/* btf's carryover (enum kquirk_carryover), or a negative errno when it
+ * has no usable throtl_grp. */
+int kquirk_carryover(const struct btf *btf);
 
 /* The same question of the running kernel (/sys/kernel/btf/vmlinux). */
-int kquirk_running_carryover_unsigned(void);
+int kquirk_running_carryover(void);
 
 #endif

@@ -38,7 +38,7 @@ void sim_init(struct ctl_binding *b, const struct policy_group *g, bool steady)
 		iomax_unlimited(&sim_line[i].original);
 		iomax_unlimited(&sim_line[i].current);
 	}
-	act_params_init(&sim_act, steady, false);
+	act_params_init(&sim_act, steady, ACT_UNTIMED);
 	sim_now_ns = 1000000000ULL;
 	ctl_binding_init(b, g, 1, steady, &sim_sets);
 }
@@ -112,9 +112,9 @@ void sim_step(struct ctl_binding *b, double dt)
 	sim_tick_lines(b, dt);
 }
 
-void sim_set_timed_lowering(bool on)
+void sim_set_timing(enum act_timing timing)
 {
-	sim_act.timed_lowering = on;
+	sim_act.timing = timing;
 }
 
 uint32_t sim_line_writes(uint64_t id)

@@ -49,9 +49,9 @@ void sim_actuate(struct ctl_slot *s, bool lower_at_once);
 void sim_step(struct ctl_binding *b, double dt);
 /* A member's slot; a new one gets its first line before its first I/O. */
 struct ctl_slot *sim_slot(struct ctl_binding *b, uint64_t id);
-/* After sim_init: lowerings timed to blk-throttle's slice (actuator.h),
- * as the daemon does where the carryover is unsigned. */
-void sim_set_timed_lowering(bool on);
+/* After sim_init: which lowerings wait for a phase of blk-throttle's
+ * slice (actuator.h); sim_init leaves them all untimed. */
+void sim_set_timing(enum act_timing timing);
 /* io.max writes the actuator made for member id */
 uint32_t sim_line_writes(uint64_t id);
 /* Member id's io.max writes go to this blk-throttle from now on. */

@@ -40,7 +40,7 @@ TEST(actuator_first_two_lines_at_once_then_gated)
 	struct act_params p;
 	struct iomax want = wiops(100), line;
 
-	act_params_init(&p, false, false);
+	act_params_init(&p, false, ACT_UNTIMED);
 	ASSERT_TRUE(act_next_line(&p, &e, &want, false, 900 * MS, &line));
 	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 100);
 	act_written(&e, &line, 0, 900 * MS);
@@ -67,8 +67,8 @@ TEST(actuator_hysteresis_by_mode)
 	struct act_params follow, steady;
 	struct iomax want = wiops(200), line;
 
-	act_params_init(&follow, false, false);
-	act_params_init(&steady, true, false);
+	act_params_init(&follow, false, ACT_UNTIMED);
+	act_params_init(&steady, true, ACT_UNTIMED);
 	act_written(&e, &want, 0, 0);
 	act_written(&e, &want, 0, MS);
 	want = wiops(206);	/* +3%: below both */
@@ -88,7 +88,7 @@ TEST(actuator_operator_line_is_a_ceiling)
 	struct act_params p;
 	struct iomax want = wiops(500), line;
 
-	act_params_init(&p, false, false);
+	act_params_init(&p, false, ACT_UNTIMED);
 	e.original.v[IOMAX_WIOPS] = 300;
 	e.original.v[IOMAX_RBPS] = 1048576;
 	e.current = e.original;
@@ -112,7 +112,7 @@ TEST(actuator_failed_write_keeps_line_and_paces_retry)
 	struct act_params p;
 	struct iomax want = wiops(200), line;
 
-	act_params_init(&p, false, false);
+	act_params_init(&p, false, ACT_UNTIMED);
 	ASSERT_TRUE(act_next_line(&p, &e, &want, false, MS, &line));
 	act_written(&e, &line, -EINVAL, MS);
 	ASSERT_U64_EQ(e.current.v[IOMAX_WIOPS], IOMAX_UNLIMITED);
@@ -257,7 +257,7 @@ TEST(actuator_timed_lowering_anchors_then_lowers_at_a_safe_phase)
 	struct iomax want = wiops(150), line;
 	uint64_t anchor = 10000 * MS, due = anchor + 25 * MS + ACT_PHASE_GUARD_NS;
 
-	act_params_init(&p, true, true);
+	act_params_init(&p, true, ACT_TIMED_ALL);
 	/* 9 s after the last write: the anchor, the line in force again */
 	ASSERT_TRUE(act_next_line(&p, &e, &want, false, anchor, &line));
 	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 200);
@@ -285,7 +285,7 @@ TEST(actuator_timed_lowering_missed_window_waits_for_the_next)
 	struct act_params p;
 	struct iomax want = wiops(150), line;
 
-	act_params_init(&p, true, true);
+	act_params_init(&p, true, ACT_TIMED_ALL);
 	ASSERT_TRUE(!act_next_line(&p, &e, &want, true, at + 95 * MS, &line));
 	ASSERT_U64_EQ(e.lower_at_ns, at + 100 * MS + earliest);
 	ASSERT_TRUE(act_next_line(&p, &e, &want, true, at + 100 * MS + earliest, &line));
@@ -305,7 +305,7 @@ TEST(actuator_timed_lowering_halves_a_deep_one)
 	struct act_params p;
 	struct iomax want = wiops(50), line;
 
-	act_params_init(&p, true, true);
+	act_params_init(&p, true, ACT_TIMED_ALL);
 	ASSERT_TRUE(act_next_line(&p, &e, &want, true, at + half, &line));
 	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 100);
 	ASSERT_TRUE(e.waiting);
@@ -316,7 +316,7 @@ TEST(actuator_timed_lowering_halves_a_deep_one)
 }
 
 /* Raising, and lowering from max (nothing to carry over), are not timed;
- * nor is anything where the carryover is signed. */
+ * nor is anything where there is no carryover. */
 TEST(actuator_timed_lowering_only_where_it_can_wrap)
 {
 	uint64_t at = 10000 * MS;
@@ -324,8 +324,8 @@ TEST(actuator_timed_lowering_only_where_it_can_wrap)
 	struct act_params p, signed_p;
 	struct iomax want = wiops(300), line;
 
-	act_params_init(&p, true, true);
-	act_params_init(&signed_p, true, false);
+	act_params_init(&p, true, ACT_TIMED_ALL);
+	act_params_init(&signed_p, true, ACT_UNTIMED);
 	ASSERT_TRUE(act_next_line(&p, &e, &want, false, at + 2500 * MS, &line));
 	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 300);
 	e = timed_entry(IOMAX_UNLIMITED, at);
@@ -335,6 +335,35 @@ TEST(actuator_timed_lowering_only_where_it_can_wrap)
 	e = timed_entry(200, at);
 	ASSERT_TRUE(act_next_line(&signed_p, &e, &want, false, at + 2500 * MS, &line));
 	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 50);
+}
+
+/* Where the carryover is signed (6.12) only a lowering forced between the
+ * gate's writes (a bucket filled) waits for a late phase, so that it
+ * leaves no debt of the old line's slice behind; one past the gate goes
+ * at once, and a forced one left waiting goes at the next tick at the
+ * latest (the gate's path: e->lower_at_ns is set). */
+TEST(actuator_signed_carryover_times_forced_lowerings_only)
+{
+	uint64_t at = 10000 * MS, earliest = 25 * MS + ACT_PHASE_GUARD_NS;
+	struct state_entry e = timed_entry(200, at);
+	struct act_params p;
+	struct iomax want = wiops(150), line;
+
+	act_params_init(&p, false, ACT_TIMED_FORCED);
+	/* a bucket filled 10 ms after a write: wait for the phase */
+	ASSERT_TRUE(!act_next_line(&p, &e, &want, true, at + 10 * MS, &line));
+	ASSERT_U64_EQ(e.lower_at_ns, at + earliest);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, true, at + earliest, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 150);
+	/* waiting, the next tick writes it whatever the phase */
+	e = timed_entry(200, at);
+	ASSERT_TRUE(!act_next_line(&p, &e, &want, true, at + 10 * MS, &line));
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, at + 20 * MS, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 150);
+	/* past the gate, at once */
+	e = timed_entry(200, at);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, false, at + 1000 * MS + 5 * MS, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 150);
 }
 
 /* A failed write cancels the timed moment it set: retried at the write
@@ -347,7 +376,7 @@ TEST(actuator_timed_lowering_failed_write_retries_at_the_gates_pace)
 	struct act_params p;
 	struct iomax want = wiops(150), line;
 
-	act_params_init(&p, true, true);
+	act_params_init(&p, true, ACT_TIMED_ALL);
 	ASSERT_TRUE(act_next_line(&p, &e, &want, true, at + 5000 * MS, &line));
 	act_written(&e, &line, -EINVAL, at + 5000 * MS);
 	ASSERT_U64_EQ(e.lower_at_ns, 0);

@@ -32,21 +32,21 @@ TEST(kquirks_unsigned_carryover_is_the_61_layout)
 {
 	struct btf *btf = throtl_btf(0, true, false);
 
-	ASSERT_EQ(kquirk_carryover_unsigned(btf), 1);
+	ASSERT_EQ(kquirk_carryover(btf), KQUIRK_CARRYOVER_UNSIGNED);
 	btf__free(btf);
 	btf = throtl_btf(0, true, true);
-	ASSERT_EQ(kquirk_carryover_unsigned(btf), 1);
+	ASSERT_EQ(kquirk_carryover(btf), KQUIRK_CARRYOVER_UNSIGNED);
 	btf__free(btf);
 }
 
-TEST(kquirks_signed_or_absent_carryover_is_fine)
+TEST(kquirks_signed_or_absent_carryover_told_apart)
 {
 	struct btf *btf = throtl_btf(1, true, false);
 
-	ASSERT_EQ(kquirk_carryover_unsigned(btf), 0);	/* 6.12 */
+	ASSERT_EQ(kquirk_carryover(btf), KQUIRK_CARRYOVER_SIGNED);	/* 6.12 */
 	btf__free(btf);
 	btf = throtl_btf(0, false, false);
-	ASSERT_EQ(kquirk_carryover_unsigned(btf), 0);	/* 6.18 */
+	ASSERT_EQ(kquirk_carryover(btf), KQUIRK_CARRYOVER_NONE);	/* 6.18 */
 	btf__free(btf);
 }
 
@@ -55,6 +55,6 @@ TEST(kquirks_no_blk_throttle_says_so)
 	struct btf *btf = btf__new_empty();
 
 	btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
-	ASSERT_TRUE(kquirk_carryover_unsigned(btf) < 0);
+	ASSERT_TRUE(kquirk_carryover(btf) < 0);
 	btf__free(btf);
 }
