@@ -1049,7 +1049,11 @@ TEST(policy_qemu_and_libvirt_names_are_the_canonical_keys)
 		"throttling.iops-write = 50\nthrottling.iops-write-max = 200\n"
 		"throttling.iops-write-max-length = 2\nthrottling.bps-total = 10M\n"
 		"throttling.iops-size = 4096\nthrottling.group = g\n"
-		"[group c]\nmatch = cgroup:/c\ntotal_iops_sec = 7\n";
+		"[group c]\nmatch = cgroup:/c\ntotal_iops_sec = 7\n"
+		"[group d]\nmatch = cgroup:/d\n"
+		"write_iops_sec = 100\nwrite_iops_sec_max = 400\nwrite_iops_sec_max_length = 5\n"
+		"[group e]\nmatch = cgroup:/e\n"
+		"throttling.bps-write = 2M\nthrottling.bps-write-max = 8M\n";
 	struct policy_errors e;
 	struct policy p;
 
@@ -1072,8 +1076,13 @@ TEST(policy_qemu_and_libvirt_names_are_the_canonical_keys)
 	ASSERT_EQ(p.groups[1].iops_size, 4096);
 	ASSERT_EQ(p.groups[1].share, POLICY_SHARE_POOLED);
 	ASSERT_EQ(p.groups[2].share, POLICY_SHARE_EACH);
+	ASSERT_EQ(p.groups[3].limits[POLICY_IOPS_WRITE].avg, 100);
+	ASSERT_EQ(p.groups[3].limits[POLICY_IOPS_WRITE].max, 400);
+	ASSERT_EQ(p.groups[3].limits[POLICY_IOPS_WRITE].max_length_s, 5);
+	ASSERT_EQ(p.groups[4].limits[POLICY_BPS_WRITE].avg, 2 << 20);
+	ASSERT_EQ(p.groups[4].limits[POLICY_BPS_WRITE].max, 8 << 20);
 	/* one note per name: total_iops_sec again in [group c] adds none */
-	ASSERT_EQ(p.nr_notes, 14);
+	ASSERT_EQ(p.nr_notes, 19);
 	ASSERT_TRUE(!strcmp(p.notes[0], "t.conf:3: total_iops_sec: note: iorate's name is iops-total"));
 	ASSERT_TRUE(strstr(p.notes[8], "throttling.iops-write: note: iorate's name is iops-write") != NULL);
 	policy_free(&p);

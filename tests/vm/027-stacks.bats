@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # The block stacks VM hosts use, held at the physical disks: an LVM linear
-# LV, an LV over two disks, two LVs of one PV limited apart, md RAID1.
+# LV, an LV over two disks, two LVs of one PV limited apart, md RAID1; and
+# the other names an operator gives a disk (a /dev/disk/by-id link, MAJ:MIN,
+# a partition).
 # A stacked volume (dm, md) completes no request of its own: its limit binds
 # to the volume's node, where io.max is written and its bios are counted
 # (docs/policy.md, "Disks"). Tolerances as in 020 (helpers.bash).
@@ -26,7 +28,23 @@ teardown() {
 	stop_daemon || true
 	for v in "${VGS[@]}"; do lvm_cmd vgremove -f -y "$v" >/dev/null 2>&1 || true; done
 	for m in "${MDS[@]}"; do mdadm --stop "$m" >/dev/null 2>&1 || true; done
+	[[ -z ${LOOPDEV:-} ]] || losetup -d "$LOOPDEV" || true
+	rm -f /dev/disk/by-id/iorate-test-*
 	vm_teardown
+}
+
+# le32 N: N as four little-endian bytes, in printf's \x escapes
+le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+
+# mbr_one_partition FILE: an MS-DOS label with one Linux partition from
+# sector 2048 to the end (no fdisk in the VM: the 16-byte entry at 446 and
+# the signature at 510)
+mbr_one_partition() {
+	local file=$1 sectors
+	sectors=$(( $(stat -c %s "$file") / 512 - 2048 ))
+	printf "\x00\x00\x00\x00\x83\x00\x00\x00$(le32 2048)$(le32 "$sectors")" |
+		dd of="$file" bs=1 seek=446 conv=notrunc status=none
+	printf '\x55\xaa' | dd of="$file" bs=1 seek=510 conv=notrunc status=none
 }
 
 # vg_create VG DISK...: a volume group over fresh null_blk disks
@@ -112,6 +130,9 @@ fio_file() {
 	device = /dev/mapper/vgs1-b
 	iops-write = 250
 	EOF
+	run "$IORATE" check --verbose "$POLICY"
+	echo "$output"
+	[[ $output == *"device = /dev/mapper/vgs1-b: $b ($(devnum "$b")), a volume: io.max on $(devnum "$b"), its bios counted; on stk1"* ]]
 	start_daemon
 	fio_file /vm2 /dev/vgs1/a 18 --rw=randwrite --bs=4k --iodepth=8
 	fio_file /vm2 /dev/vgs1/b 18 --rw=randwrite --bs=4k --iodepth=8
@@ -174,6 +195,12 @@ fio_file() {
 	device = /dev/md7
 	iops-write = 200
 	EOF
+	run "$IORATE" check --verbose "$POLICY"
+	echo "$output"
+	local line; line=$(echo "$output" | grep "device = /dev/md7: ")
+	# both legs, in the order sysfs lists them
+	[[ $line == *"md7 ($(devnum md7)), a volume: io.max on $(devnum md7), its bios counted; on stk"[45]", stk"[45] ]]
+	[[ $line == *stk4* && $line == *stk5* ]]
 	start_daemon
 	fio_file /md /dev/md7 18 --rw=randwrite --bs=4k --iodepth=8
 	wait_for 20 disk_busy stk4
@@ -241,4 +268,56 @@ fio_file() {
 	[[ $output == *"[group web-1-vgs5-files]"*"device = /dev/mapper/vgs5-files"*"bps-read = 1M"* ]]
 	# not on the PV's disk
 	[[ $output != *"device = /dev/stk5"* ]]
+}
+
+@test "a disk by /dev/disk/by-id, by MAJ:MIN and by a partition: each binds to the whole disk" {
+	disk_create stk8
+	mkdir -p /dev/disk/by-id
+	# the link udev makes (no udev in the VM)
+	ln -sf ../../stk8 /dev/disk/by-id/iorate-test-stk8
+	truncate -s 256M "$WORK/parted.img"
+	mbr_one_partition "$WORK/parted.img"
+	modprobe loop
+	LOOPDEV=$(losetup -P -f --show "$WORK/parted.img")
+	local loop=${LOOPDEV#/dev/}
+	wait_for 5 test -b "${LOOPDEV}p1"
+	cg_create /byid
+	cg_create /bynum
+	cg_create /part
+	write_policy <<-EOF
+	[daemon]
+	metrics = off
+	state-dir = $WORK/state
+	[group byid]
+	match = cgroup:/byid
+	device = /dev/disk/by-id/iorate-test-stk8
+	iops-write = 150
+	[group bynum]
+	match = cgroup:/bynum
+	device = $(devnum stk8)
+	iops-read = 300
+	[group part]
+	match = cgroup:/part
+	device = ${LOOPDEV}p1
+	iops-write = 200
+	EOF
+	run "$IORATE" check --verbose "$POLICY"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"device = /dev/disk/by-id/iorate-test-stk8: stk8 ($(devnum stk8)): io.max on $(devnum stk8), its requests counted"* ]]
+	[[ $output == *"device = $(devnum stk8): stk8 ($(devnum stk8)): io.max on $(devnum stk8)"* ]]
+	[[ $output == *"device = ${LOOPDEV}p1: $loop ($(devnum "$loop")): io.max on $(devnum "$loop"), its requests counted"* ]]
+	start_daemon
+	wait_for 5 grep -q "^$(devnum stk8) .*wiops=150" $CG/byid/io.max
+	wait_for 5 grep -q "^$(devnum stk8) .*riops=300" $CG/bynum/io.max
+	# the partition's writes, held at its disk (the requests iostat counts)
+	fio_file /part "${LOOPDEV}p1" 18 --rw=randwrite --bs=4k --iodepth=8
+	wait_for 20 disk_busy "$loop"
+	sleep 2
+	sample_disk "$loop" 12 "$WORK/win"
+	cat "$WORK/win"
+	held "partition ${loop}p1, the disk's writes/s" "$WORK/win" 2 200
+	grep "^$(devnum "$loop") " $CG/part/io.max
+	! grep "^$(devnum "${loop}p1") " $CG/part/io.max
+	stop_daemon
 }
