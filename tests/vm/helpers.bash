@@ -200,3 +200,36 @@ check_windows() {
 			if (mean < l * (1 - mt)) { print "FAIL: mean below the limit"; exit 1 }
 		}' "$file"
 }
+
+# The meter's (cgroup, disk) entries, as the daemon's status and bpftool
+# show them (046, 047).
+
+# io_from_each DIR N DISK: cgroups DIR/c0 .. c(N-1) (c0 exists), each
+# doing one direct write to DISK: N (cgroup, disk) pairs in the meter
+io_from_each() {
+	local dir=$1 n=$2 disk=$3 i
+	for ((i = 1; i < n; i++)); do mkdir "$CG$dir/c$i"; done
+	for ((i = 0; i < n; i++)); do
+		( echo $BASHPID > "$CG$dir/c$i/cgroup.procs" &&
+			exec dd if=/dev/zero of="/dev/$disk" bs=4k count=1 seek=$i oflag=direct status=none ) 3>&-
+	done
+	wait_for 10 meter_has "$n"
+}
+
+meter_has() {
+	"$IORATE" status --json | jq -e ".counters.meter_entries >= $1" > /dev/null
+}
+
+usage_ids() {
+	bpftool map dump name usage --json | jq '.[].formatted.key.cgroup_id'
+}
+
+entry_of() {
+	usage_ids | grep -qx "$1"
+}
+
+no_entries_of() {
+	local ids
+	ids=$(usage_ids)
+	for i in "$@"; do ! grep -qx "$i" <<< "$ids" || return 1; done
+}
