@@ -5,6 +5,7 @@
 # here, since mapping a drive to its host disk needs the real host.
 
 bats_require_minimum_version 1.5.0
+source "$BATS_TEST_DIRNAME/../need.bash"
 
 IORATE=${IORATE:-build/iorate}
 FIX=tests/fixtures/libvirt
@@ -31,7 +32,7 @@ setup() {
 			break
 		fi
 	done
-	[ -n "$WORK" ] || skip "no directory here lives on a block device (tmpfs/overlay only)"
+	[ -n "$WORK" ] || cannot_run "no directory here lives on a block device (tmpfs/overlay only)"
 	DISK=$(whole_disk "$DEV")
 	touch "$WORK/a.img" "$WORK/b.img"
 	for f in "$FIX"/*.xml; do
