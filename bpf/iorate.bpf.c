@@ -85,6 +85,12 @@ struct {
  * bare QEMU by vm:); otherwise no exec costs more than this test. */
 bool watch_exec = false;
 
+/* Bit per enum iorate_level that some pair in charges is charged at, set
+ * by the daemon before it writes such a pair: a level no pair uses makes
+ * no lookup (the default policy charges at the device level, so no bio
+ * pays for one, and neither of `top`'s or explain's programs does). */
+__u32 charge_levels = 0;
+
 static const struct iorate_usage zero_usage;
 
 static __always_inline void stat_inc(__u32 which)
@@ -172,13 +178,14 @@ static __always_inline int post_id_event(__u32 id, __u32 kind)
 }
 
 /* Charges one read or write at this level to the buckets of the (cgroup,
- * disk) pair, if a policy limits it: one hash lookup for everyone else. */
+ * disk) pair, if a policy limits it: one hash lookup for everyone else
+ * while any pair is charged at this level, none otherwise. */
 static __always_inline void charge_buckets(const struct iorate_usage_key *key, int level,
 					   int dir, __u64 bytes, int whole)
 {
 	struct iorate_charge *c;
 
-	if (dir > IORATE_DIR_WRITE)
+	if (dir > IORATE_DIR_WRITE || !(charge_levels & (1U << level)))
 		return;
 	c = bpf_map_lookup_elem(&charges, key);
 	if (!c || c->level != level)

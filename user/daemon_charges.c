@@ -137,9 +137,23 @@ static void write_pair(struct daemon *d, const struct iorate_usage_key *key,
 }
 
 /* Write what changed between the old (d->charges) and fresh lists. */
+static uint32_t levels_of(const struct daemon_charge *v, size_t nr)
+{
+	uint32_t levels = 0;
+
+	for (size_t i = 0; i < nr; i++)
+		levels |= 1U << v[i].charge.level;
+	return levels;
+}
+
+/* The map moves from d->charges to fresh; BPF looks a level up while
+ * either has a pair at it, so no pair goes uncharged in between. */
 static void write_changes(struct daemon *d, const struct charge_list *fresh)
 {
+	uint32_t now = levels_of(fresh->v, fresh->nr);
 	size_t i = 0, j = 0;
+
+	meter_charge_levels(d->meter, now | levels_of(d->charges, d->nr_charges));
 
 	while (i < d->nr_charges || j < fresh->nr) {
 		int c = i == d->nr_charges ? 1 : j == fresh->nr ? -1 :
@@ -157,6 +171,7 @@ static void write_changes(struct daemon *d, const struct charge_list *fresh)
 			j++;
 		}
 	}
+	meter_charge_levels(d->meter, now);
 }
 
 void daemon_charges_sync(struct daemon *d)

@@ -46,6 +46,11 @@ void meter_watch_exec(struct meter *m, bool on)
 	m->skel->bss->watch_exec = on;
 }
 
+void meter_charge_levels(struct meter *m, uint32_t levels)
+{
+	m->skel->bss->charge_levels = levels;
+}
+
 int meter_watch_pid(struct meter *m, uint32_t pid, bool on)
 {
 	int fd = bpf_map__fd(m->skel->maps.watched_pids);

@@ -42,6 +42,9 @@ uint32_t meter_usage_capacity(struct meter *m);
 /* Exec events for every process (while a policy selects processes), and
  * an exit event for each watched pid. */
 void meter_watch_exec(struct meter *m, bool on);
+/* Which levels (bit per enum iorate_level) any pair in the charges map is
+ * charged at: the programs of the others skip the lookup. */
+void meter_charge_levels(struct meter *m, uint32_t levels);
 int meter_watch_pid(struct meter *m, uint32_t pid, bool on);
 int meter_drain_events(struct meter *m, meter_event_fn fn, void *ctx);
 
