@@ -74,11 +74,10 @@ static __always_inline __u64 bio_cgroup_id(struct bio *bio)
 	return blkcg->css.cgroup->kn->id;
 }
 
-static __always_inline __u64 req_background_mask(void)
+/* REQ_SYNC's bit: enum req_flag_bits moved it between releases. */
+static __always_inline __u64 req_sync_mask(void)
 {
-	if (bpf_core_enum_value_exists(enum req_flag_bits, __REQ_BACKGROUND))
-		return 1ULL << bpf_core_enum_value(enum req_flag_bits, __REQ_BACKGROUND);
-	return 0;
+	return 1ULL << bpf_core_enum_value(enum req_flag_bits, __REQ_SYNC);
 }
 
 #endif /* IORATE_CORE_FIXES_BPF_H */

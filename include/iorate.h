@@ -59,8 +59,9 @@ struct iorate_usage {
 	/* device level: summed issue-to-completion time of the requests
 	 * counted in io[IORATE_LEVEL_DEVICE] (iostat's await) */
 	__u64 latency_ns[IORATE_NR_DIRS];
-	/* device-level requests flagged as background (writeback, journal)
-	 * on behalf of this cgroup */
+	/* device-level writes without REQ_SYNC, on behalf of this cgroup:
+	 * the writeback the kernel's flushers start on their own, not an
+	 * fsync's nor an O_DIRECT write */
 	__u64 background_ops;
 	__u64 background_bytes;
 };

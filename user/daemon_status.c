@@ -78,6 +78,8 @@ static void daemon_status_fill_usage(struct daemon *d, const struct daemon_statu
 				out->ops_total[l][dir] += e->usage.io[l][dir].ops;
 				out->bytes_total[l][dir] += e->usage.io[l][dir].bytes;
 			}
+		out->writeback_ops_total += e->usage.background_ops;
+		out->writeback_bytes_total += e->usage.background_bytes;
 	}
 	if (w->old.taken_ns && w->cur.taken_ns > w->old.taken_ns)
 		window_s = (w->cur.taken_ns - w->old.taken_ns) / 1e9;

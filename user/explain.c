@@ -18,9 +18,8 @@
 #define EXPLAIN_BURST_RATIO	2.0
 /* Bursts at the disk from a writer whose syscalls were steady (their
  * largest window under 1.5x their mean) come from the page cache's
- * flushes: writeback. The requests' background flag says so too where a
- * kernel sets it (half of them or more); ext4's periodic writeback on
- * 6.1 did not (032, 2026-12-07: 0 of 2800). */
+ * flushes: writeback. So do bursts of which half the requests or more
+ * were the flushers' own (no REQ_SYNC: include/iorate.h). */
 #define EXPLAIN_STEADY_RATIO	1.5
 #define EXPLAIN_WRITEBACK	0.5
 

@@ -25,7 +25,7 @@ struct explain_window {
 	double seconds;
 	double count[EXPLAIN_NR_STAGES][EXPLAIN_NR_DIRS];
 	bool syscalls_known;	/* its processes' /proc/PID/io could be read */
-	double background;	/* its requests flagged background (writeback) */
+	double background;	/* its writes the flushers issued (no REQ_SYNC) */
 	double disk[EXPLAIN_NR_DIRS];	/* the whole disk, every cgroup */
 };
 
@@ -37,7 +37,7 @@ struct explain_result {
 	double disk_rate[EXPLAIN_NR_DIRS];
 	int dir;		/* the direction judged: the one with more requests */
 	double disk_share;	/* the member's requests / the disk's, in dir; < 0 none */
-	double background_share;	/* background requests / all its requests */
+	double background_share;	/* the flushers' writes / all its requests */
 	double largest_s;	/* dir's requests: the largest window's rate */
 	double largest_syscalls_s;	/* ... and of its syscalls, where known */
 	int top_windows;	/* the fewest windows holding most of dir's requests */

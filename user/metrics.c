@@ -131,6 +131,21 @@ static void metrics_io_totals(FILE *f, const struct status_snapshot *s, bool byt
 	}
 }
 
+static void metrics_writeback_totals(FILE *f, const struct status_snapshot *s, bool bytes)
+{
+	for (int g = 0; g < s->nr_groups; g++) {
+		const struct status_group *sg = &s->groups[g];
+
+		for (int m = 0; m < sg->nr_members; m++) {
+			const struct status_member *sm = &sg->members[m];
+
+			fputs(bytes ? "iorate_writeback_bytes_total" : "iorate_writeback_operations_total", f);
+			metrics_labels(f, "group", sg->name, "member", sm->cgroup, "device", sm->device, NULL);
+			metrics_u64(f, bytes ? sm->writeback_bytes_total : sm->writeback_ops_total);
+		}
+	}
+}
+
 char *metrics_render(const struct status_snapshot *s)
 {
 	static const char *const iomax_fields[IOMAX_NR_FIELDS] = { "rbps", "wbps", "riops", "wiops" };
@@ -149,6 +164,13 @@ char *metrics_render(const struct status_snapshot *s)
 	metrics_family(f, "iorate_io_bytes_total", "counter",
 		       "Bytes of I/O of a member cgroup (and its descendants) on a disk, at a level.");
 	metrics_io_totals(f, s, true);
+	metrics_family(f, "iorate_writeback_operations_total", "counter",
+		       "Of a member's device-level writes on a disk, those the kernel's flushers "
+		       "issued on their own (no REQ_SYNC: not an fsync's, not O_DIRECT).");
+	metrics_writeback_totals(f, s, false);
+	metrics_family(f, "iorate_writeback_bytes_total", "counter",
+		       "Bytes of those writeback writes.");
+	metrics_writeback_totals(f, s, true);
 
 	metrics_family(f, "iorate_limit", "gauge",
 		       "A group's limit (operations or bytes per second) from the policy.");

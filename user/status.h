@@ -36,6 +36,10 @@ struct status_member {
 	 * (may go down when a descendant cgroup goes: a counter reset) */
 	uint64_t ops_total[IORATE_NR_LEVELS][IORATE_NR_DIRS];
 	uint64_t bytes_total[IORATE_NR_LEVELS][IORATE_NR_DIRS];
+	/* of the device level's writes, the flushers' own (no REQ_SYNC:
+	 * writeback no fsync or O_DIRECT asked for; include/iorate.h) */
+	uint64_t writeback_ops_total;
+	uint64_t writeback_bytes_total;
 	bool has_iomax;		/* iorate holds a line for it */
 	struct iomax iomax;	/* IOMAX_UNLIMITED = max */
 	/* level / size of each limit's bucket; < 0 where the group has no

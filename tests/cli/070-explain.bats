@@ -15,7 +15,7 @@ IORATE=${IORATE:-build/iorate}
 		[[ $output == *"  $stage  "* ]]
 	done
 	[[ $output == *"syscalls of its processes"*"requests at the disk"* ]]
-	[[ $output == *"=> writeback: 100% of device writes came in 3 of every 10 seconds"* ]]
+	[[ $output == *"=> writeback: 100% of device writes came in 2 of every 10 seconds"* ]]
 }
 
 @test "explain rejects bad options with a clear message" {

@@ -41,6 +41,8 @@ static void fixed_snapshot(struct status_snapshot *s, struct status_group *g, st
 	m->bytes_s[IORATE_DIR_WRITE] = 1638400;
 	m->ops_total[IORATE_LEVEL_DEVICE][IORATE_DIR_WRITE] = 1000;
 	m->ops_total[IORATE_LEVEL_BIO][IORATE_DIR_WRITE] = 500;
+	m->writeback_ops_total = 700;
+	m->writeback_bytes_total = 2867200;
 	m->bytes_total[IORATE_LEVEL_DEVICE][IORATE_DIR_WRITE] = 4096000;
 	m->has_iomax = true;
 	iomax_unlimited(&m->iomax);
@@ -83,6 +85,11 @@ TEST(metrics_render_fixed_snapshot)
 			   "device=\"nullb0\",direction=\"write\",level=\"bio\"} 500\n") != NULL);
 	ASSERT_TRUE(strstr(text, "\niorate_io_bytes_total{group=\"web\",member=\"/vm\\\"1\\\"\","
 			   "device=\"nullb0\",direction=\"write\",level=\"device\"} 4096000\n") != NULL);
+	ASSERT_TRUE(strstr(text, "\n# TYPE iorate_writeback_operations_total counter\n"
+			   "iorate_writeback_operations_total{group=\"web\",member=\"/vm\\\"1\\\"\","
+			   "device=\"nullb0\"} 700\n") != NULL);
+	ASSERT_TRUE(strstr(text, "\niorate_writeback_bytes_total{group=\"web\",member=\"/vm\\\"1\\\"\","
+			   "device=\"nullb0\"} 2867200\n") != NULL);
 	ASSERT_TRUE(strstr(text, "\n# TYPE iorate_limit gauge\n"
 			   "iorate_limit{group=\"web\",kind=\"iops\",direction=\"total\"} 400\n") != NULL);
 	ASSERT_TRUE(strstr(text, "\niorate_iomax{member=\"/vm\\\"1\\\"\",device=\"nullb0\",field=\"wiops\"} 380\n") != NULL);

@@ -222,6 +222,10 @@ teardown() { vm_teardown; }
 	sample_disk wb0 18 "$WORK/win"
 	cat "$WORK/win"
 	"$IORATE" status --json | jq -c .counters
+	# the member's writes are the flushers' own (no REQ_SYNC), as status
+	# and the metrics count them
+	"$IORATE" status --json | jq -c '.groups[].members[].totals | {device: .device.write, writeback}'
+	"$IORATE" status --json | jq -e '[.groups[].members[].totals | .writeback.ops >= 0.8 * .device.write.ops] | all'
 	if [ "$want" = follow ]; then
 		check_windows "$WORK/win" 2 1 200
 		return
