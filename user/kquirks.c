@@ -53,3 +53,22 @@ int kquirk_running_carryover(void)
 	btf__free(btf);
 	return ret;
 }
+
+int kquirk_foreign_dirty_folio(const struct btf *btf)
+{
+	const struct btf_type *t;
+	__s32 id;
+
+	/* typedef void (*btf_trace_track_foreign_dirty)(void *, struct X *, ...) */
+	id = btf__find_by_name_kind(btf, "btf_trace_track_foreign_dirty", BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -ENOENT;
+	t = resolve(btf, id);
+	if (!t || !btf_is_ptr(t) || !(t = btf__type_by_id(btf, t->type)) ||
+	    !btf_is_func_proto(t) || btf_vlen(t) < 2)
+		return 0;
+	t = resolve(btf, btf_params(t)[1].type);
+	if (!t || !btf_is_ptr(t) || !(t = resolve(btf, t->type)) || !btf_is_struct(t))
+		return 0;
+	return !strcmp(btf__name_by_offset(btf, t->name_off), "folio");
+}

@@ -33,4 +33,9 @@ int kquirk_carryover(const struct btf *btf);
 /* The same question of the running kernel (/sys/kernel/btf/vmlinux). */
 int kquirk_running_carryover(void);
 
+/* 1 when btf's track_foreign_dirty tracepoint passes a struct folio (what
+ * the BPF program reads: 5.17 and later; a struct page before), 0 when
+ * it passes something else, -ENOENT when btf has no such tracepoint. */
+int kquirk_foreign_dirty_folio(const struct btf *btf);
+
 #endif

@@ -6,9 +6,11 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "clock.h"
 #include "iorate.skel.h"
+#include "kquirks.h"
 #include "log.h"
 #include "meter.h"
 
@@ -91,6 +93,7 @@ int meter_drain_events(struct meter *m, meter_event_fn fn, void *ctx)
 
 int meter_open(struct meter **out)
 {
+	struct btf *vmlinux;
 	struct meter *m;
 	int err;
 
@@ -123,9 +126,12 @@ int meter_open(struct meter **out)
 	}
 	m->usage_entries = bpf_map__max_entries(m->skel->maps.usage);
 	/* A kernel without cgroup writeback (no memcg or blkcg) has no
-	 * foreign dirtying to see, nor this tracepoint: everything else
-	 * still works. */
-	m->foreign_dirty = libbpf_find_vmlinux_btf_id("track_foreign_dirty", BPF_TRACE_RAW_TP) > 0;
+	 * foreign dirtying to see, nor this tracepoint; one before 5.17
+	 * passes a struct page, not the folio the program reads, and would
+	 * fail the whole object's load. Everything else still works. */
+	vmlinux = btf__load_vmlinux_btf();
+	m->foreign_dirty = vmlinux && kquirk_foreign_dirty_folio(vmlinux) == 1;
+	btf__free(vmlinux);
 	if (!m->foreign_dirty)
 		bpf_program__set_autoload(m->skel->progs.foreign_dirty, false);
 	err = iorate_bpf__load(m->skel);
