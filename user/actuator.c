@@ -169,7 +169,9 @@ bool act_next_line(const struct act_params *p, struct state_entry *e,
 		else if (differs(e->current.v[f], line->v[f], p->hysteresis))
 			lowered = true;
 	}
-	if (lowered && p->timing != ACT_UNTIMED)
+	if (lowered && (p->timing == ACT_TIMED_ALL ||
+			(p->timing == ACT_TIMED_FORCED &&
+			 deepest_lowering(&e->current, line) <= ACT_FORCED_TIMED_UPTO)))
 		return timed_lowering(e, now_ns, line);
 	return lowered;
 }

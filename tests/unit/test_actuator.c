@@ -337,32 +337,38 @@ TEST(actuator_timed_lowering_only_where_it_can_wrap)
 	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 50);
 }
 
-/* Where the carryover is signed (6.12) only a lowering forced between the
- * gate's writes (a bucket filled) waits for a late phase, so that it
- * leaves no debt of the old line's slice behind; one past the gate goes
- * at once, and a forced one left waiting goes at the next tick at the
- * latest (the gate's path: e->lower_at_ns is set). */
-TEST(actuator_signed_carryover_times_forced_lowerings_only)
+/* Where the carryover is signed (6.12) only a lowering to half or less
+ * forced between the gate's writes (a bucket filled at a burst's end)
+ * waits for its phase, so that it leaves no debt of the old line's slice
+ * behind; a shallower one, or one past the gate, goes at once, and one
+ * left waiting goes at the next tick at the latest (the gate's path:
+ * e->lower_at_ns is set). */
+TEST(actuator_signed_carryover_times_deep_forced_lowerings_only)
 {
-	uint64_t at = 10000 * MS, earliest = 25 * MS + ACT_PHASE_GUARD_NS;
+	uint64_t at = 10000 * MS, earliest = 50 * MS + ACT_PHASE_GUARD_NS;
 	struct state_entry e = timed_entry(200, at);
 	struct act_params p;
-	struct iomax want = wiops(150), line;
+	struct iomax want = wiops(100), line;
 
 	act_params_init(&p, false, ACT_TIMED_FORCED);
 	/* a bucket filled 10 ms after a write: wait for the phase */
 	ASSERT_TRUE(!act_next_line(&p, &e, &want, true, at + 10 * MS, &line));
 	ASSERT_U64_EQ(e.lower_at_ns, at + earliest);
 	ASSERT_TRUE(act_next_line(&p, &e, &want, true, at + earliest, &line));
-	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 150);
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 100);
 	/* waiting, the next tick writes it whatever the phase */
 	e = timed_entry(200, at);
 	ASSERT_TRUE(!act_next_line(&p, &e, &want, true, at + 10 * MS, &line));
 	ASSERT_TRUE(act_next_line(&p, &e, &want, false, at + 20 * MS, &line));
-	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 150);
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 100);
 	/* past the gate, at once */
 	e = timed_entry(200, at);
 	ASSERT_TRUE(act_next_line(&p, &e, &want, false, at + 1000 * MS + 5 * MS, &line));
+	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 100);
+	/* shallower than half, at once */
+	e = timed_entry(200, at);
+	want = wiops(150);
+	ASSERT_TRUE(act_next_line(&p, &e, &want, true, at + 10 * MS, &line));
 	ASSERT_U64_EQ(line.v[IOMAX_WIOPS], 150);
 }
 
