@@ -91,14 +91,14 @@ test-host: $(OUTPUT)/iorate
 	@tests/run-tier host bats tests/host
 
 # 6.1 (Debian 12's default kernel) and 6.12 (its backport): the meter,
-# discovery, observability, block stacks, byte-rate limits, a real
-# libvirtd and faults on both; of 020's and 026's enforcement, 6.1 runs the
+# discovery, observability, block stacks, byte-rate limits and faults on
+# both; of 020's, 026's and 029's enforcement, 6.1 runs the
 # total-limit (50/50), split-request, writeback and burst cases (bursts
 # since lowerings are timed to blk-throttle's slice; a shifting mix and
 # pools need io.max to move freely, which steady mode does not:
 # docs/enforcement.md).
-VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/022-buckets.bats tests/vm/025-discover.bats tests/vm/027-stacks.bats tests/vm/028-bps.bats tests/vm/029-libvirt.bats tests/vm/030-observe.bats tests/vm/031-foreign-image.bats tests/vm/032-explain.bats tests/vm/035-top.bats tests/vm/040-faults.bats tests/vm/045-mapfull.bats tests/vm/046-sweep.bats
-VM_TESTS_612 := tests/vm/020-enforce.bats tests/vm/026-nested-qemu.bats
+VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/022-buckets.bats tests/vm/025-discover.bats tests/vm/027-stacks.bats tests/vm/028-bps.bats tests/vm/030-observe.bats tests/vm/031-foreign-image.bats tests/vm/032-explain.bats tests/vm/035-top.bats tests/vm/040-faults.bats tests/vm/045-mapfull.bats tests/vm/046-sweep.bats
+VM_TESTS_612 := tests/vm/020-enforce.bats tests/vm/026-nested-qemu.bats tests/vm/029-libvirt.bats
 VM_TESTS_61_FILTER := buffered writes flushed by writeback|saturating 50/50 randrw|requests split by the device|burst
 # Not kernel-specific, so on one kernel only: the .deb (make deb) installed
 # with dpkg.
