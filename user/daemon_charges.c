@@ -136,7 +136,7 @@ static void write_pair(struct daemon *d, const struct iorate_usage_key *key,
 			 IORATE_MAX_CHARGE_ENTRIES);
 }
 
-/* Write what changed between the old (d->charges) and fresh lists. */
+/* The levels (bit per enum iorate_level) the pairs in v are charged at. */
 static uint32_t levels_of(const struct daemon_charge *v, size_t nr)
 {
 	uint32_t levels = 0;
@@ -146,8 +146,9 @@ static uint32_t levels_of(const struct daemon_charge *v, size_t nr)
 	return levels;
 }
 
-/* The map moves from d->charges to fresh; BPF looks a level up while
- * either has a pair at it, so no pair goes uncharged in between. */
+/* Write what changed between the old (d->charges) and fresh lists. BPF
+ * looks a level up while either has a pair at it, so no pair goes
+ * uncharged in between. */
 static void write_changes(struct daemon *d, const struct charge_list *fresh)
 {
 	uint32_t now = levels_of(fresh->v, fresh->nr);
