@@ -24,7 +24,7 @@ PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 # CPPFLAGS and LDFLAGS as well: dpkg-buildflags' hardening (make deb).
-ALL_CFLAGS := $(CFLAGS) $(CPPFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -DIORATE_VERSION='"$(VERSION)"' \
+ALL_CFLAGS := $(CFLAGS) $(CPPFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread -DIORATE_VERSION='"$(VERSION)"' \
 	-Iinclude -Iuser -I$(OUTPUT) $(PKG_CFLAGS)
 # -mcpu=v3: fetch-and-add whose result is used needs it with clang 14.
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Iinclude -I. -I$(OUTPUT)
@@ -62,7 +62,13 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) | $(OUTPUT)/user
+# user/cluster.lua, the script share = cluster runs in Redis, as a C string
+# for user/cluster.c (tools/bench/cluster-redis loads the file itself).
+$(OUTPUT)/cluster_script.h: user/cluster.lua | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$$/\\n"/' $< > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) $(OUTPUT)/cluster_script.h | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -101,8 +107,8 @@ VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/0
 VM_TESTS_612 := tests/vm/020-enforce.bats tests/vm/026-nested-qemu.bats tests/vm/029-libvirt.bats
 VM_TESTS_61_FILTER := buffered writes flushed by writeback|saturating 50/50 randrw|requests split by the device|burst
 # Not kernel-specific, so on one kernel only: the .deb (make deb) installed
-# with dpkg.
-VM_TESTS_ONCE := tests/vm/050-deb.bats
+# with dpkg; three daemons sharing one limit through Redis (share = cluster).
+VM_TESTS_ONCE := tests/vm/050-deb.bats tests/vm/060-cluster.bats
 test-vm: $(OUTPUT)/iorate deb
 	@tests/run-tier vm tools/vmtest --kernel 6.1 -- sh -c 'bats $(VM_TESTS_BOTH) && bats -f "$(VM_TESTS_61_FILTER)" $(VM_TESTS_612)'
 	@tests/run-tier vm tools/vmtest --kernel 6.12 -- bats $(VM_TESTS_BOTH) $(VM_TESTS_612) $(VM_TESTS_ONCE)
@@ -276,7 +282,7 @@ ASAN_UNIT_OBJS := $(patsubst $(OUTPUT)/unit/%,$(ASAN_DIR)/unit/%,$(UNIT_OBJS))
 $(ASAN_DIR)/user $(ASAN_DIR)/unit:
 	$(Q)mkdir -p $@
 
-$(ASAN_DIR)/user/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) | $(ASAN_DIR)/user
+$(ASAN_DIR)/user/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) $(OUTPUT)/cluster_script.h | $(ASAN_DIR)/user
 	$(call msg,CC-ASAN,$@)
 	$(Q)$(CLANG) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
@@ -306,10 +312,10 @@ FUZZ_TARGETS := policy glob state libvirt ctlsock
 FUZZ_OPTS = -max_total_time=$(1) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	-artifact_prefix=$(FUZZ_DIR)/crashes/$*/
 fuzz_objs = $(patsubst %,$(FUZZ_DIR)/user/%.o,$(1))
-FUZZ_OBJS_policy := $(call fuzz_objs,policy glob units)
+FUZZ_OBJS_policy := $(call fuzz_objs,policy glob units cluster_url)
 FUZZ_OBJS_glob := $(call fuzz_objs,glob)
 FUZZ_OBJS_state := $(call fuzz_objs,state iomax cgroupfs log)
-FUZZ_OBJS_libvirt := $(call fuzz_objs,libvirt_xml policy glob units)
+FUZZ_OBJS_libvirt := $(call fuzz_objs,libvirt_xml policy glob units cluster_url)
 FUZZ_LIBS_libvirt := $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null)
 FUZZ_OBJS_ctlsock := $(call fuzz_objs,ctlsock log)
 FUZZ_LIBS_ctlsock := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)

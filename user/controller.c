@@ -147,14 +147,26 @@ static int limit_sub(int id) { return id % 3; }
 /* Point a member's or the pool's buckets at their set and configure it:
  * the set counts always, and charges levels only where active (the
  * member's own with share = each, the pool's with share = pooled). */
+/* A limit times this host's share of it (share = cluster; else 1), never
+ * rounded down to 0, which would mean no limit. */
+static uint64_t scaled(uint64_t v, double scale)
+{
+	double x = v * scale;
+
+	if (!v || scale == 1)
+		return v;
+	return x < 1 ? 1 : (uint64_t)llround(x);
+}
+
 static void init_buckets(struct throttle_bucket *b, const struct policy_group *g,
-			 struct bucket_sets *sets, int32_t set, bool active)
+			 const double scale[POLICY_NR_LIMITS], struct bucket_sets *sets, int32_t set,
+			 bool active)
 {
 	struct iorate_bucket_set *bs = sets && set >= 0 ? bucket_sets_at(sets, set) : NULL;
 
 	for (int i = 0; i < POLICY_NR_LIMITS; i++)
-		throttle_bucket_init(&b[i], g->limits[i].avg, g->limits[i].max,
-				     g->limits[i].max_length_s,
+		throttle_bucket_init(&b[i], scaled(g->limits[i].avg, scale[i]),
+				     scaled(g->limits[i].max, scale[i]), g->limits[i].max_length_s,
 				     limit_kind(i) == CTL_IOPS ? IORATE_UNIT_ONE : 1,
 				     bs ? &bs->bucket[i] : NULL);
 	if (bs)
@@ -176,7 +188,7 @@ static void free_set(struct ctl_binding *b, int32_t set)
 
 static bool pooled(const struct ctl_binding *b)
 {
-	return b->group->share == POLICY_SHARE_POOLED;
+	return policy_share_pooled(b->group->share);
 }
 
 void ctl_binding_init(struct ctl_binding *b, const struct policy_group *g, uint32_t dev,
@@ -187,8 +199,10 @@ void ctl_binding_init(struct ctl_binding *b, const struct policy_group *g, uint3
 	b->dev = dev;
 	b->steady = steady;
 	b->sets = sets;
+	for (int i = 0; i < POLICY_NR_LIMITS; i++)
+		b->scale[i] = 1;
 	b->pool_set = alloc_set(b);
-	init_buckets(b->pool, g, sets, b->pool_set, pooled(b));
+	init_buckets(b->pool, g, b->scale, sets, b->pool_set, pooled(b));
 }
 
 void ctl_binding_free(struct ctl_binding *b)
@@ -207,9 +221,9 @@ void ctl_binding_set_group(struct ctl_binding *b, const struct policy_group *g)
 	b->group = g;
 	if (same)
 		return;
-	init_buckets(b->pool, g, b->sets, b->pool_set, pooled(b));
+	init_buckets(b->pool, g, b->scale, b->sets, b->pool_set, pooled(b));
 	for (int i = 0; i < b->nr_slots; i++)
-		init_buckets(b->slots[i].buckets, g, b->sets, b->slots[i].set, !pooled(b));
+		init_buckets(b->slots[i].buckets, g, b->scale, b->sets, b->slots[i].set, !pooled(b));
 }
 
 int ctl_slot_sets(const struct ctl_binding *b, const struct ctl_slot *s, uint32_t out[2])
@@ -233,7 +247,7 @@ int ctl_slot_sets(const struct ctl_binding *b, const struct ctl_slot *s, uint32_
 static void initial_iomax(const struct ctl_binding *b, struct ctl_slot *s)
 {
 	const struct policy_group *g = b->group;
-	int share = g->share == POLICY_SHARE_POOLED ? b->nr_slots : 1;
+	int share = pooled(b) ? b->nr_slots : 1;
 
 	for (int k = 0; k < CTL_NR_KINDS; k++) {
 		for (int d = 0; d < CTL_NR_DIRS; d++) {
@@ -242,9 +256,9 @@ static void initial_iomax(const struct ctl_binding *b, struct ctl_slot *s)
 			double v = INFINITY;
 
 			if (tot->avg)
-				v = (tot->max ? tot->max : tot->avg) / 2.0;
-			if (dir->avg && (dir->max ? dir->max : dir->avg) < v)
-				v = dir->max ? dir->max : dir->avg;
+				v = (tot->max ? tot->max : tot->avg) * b->scale[k * 3] / 2.0;
+			if (dir->avg && (dir->max ? dir->max : dir->avg) * b->scale[k * 3 + 1 + d] < v)
+				v = (dir->max ? dir->max : dir->avg) * b->scale[k * 3 + 1 + d];
 			if (isinf(v)) {
 				s->iomax[k][d] = 0;
 				continue;
@@ -289,7 +303,7 @@ struct ctl_slot *ctl_binding_slot(struct ctl_binding *b, uint64_t cgroup_id, boo
 	memset(s, 0, sizeof(*s));
 	s->cgroup_id = cgroup_id;
 	s->set = alloc_set(b);
-	init_buckets(s->buckets, b->group, b->sets, s->set, !pooled(b));
+	init_buckets(s->buckets, b->group, b->scale, b->sets, s->set, !pooled(b));
 	initial_iomax(b, s);
 	return s;
 }
@@ -908,6 +922,35 @@ void ctl_binding_tick(struct ctl_binding *b, double dt_s)
 	settle(b, dt_s);
 	decide(b, true);
 	arm_sets(b);
+}
+
+void ctl_binding_set_scale(struct ctl_binding *b, const double scale[POLICY_NR_LIMITS])
+{
+	const struct policy_group *g = b->group;
+	struct iorate_bucket_set *bs;
+
+	if (!pooled(b) || !memcmp(scale, b->scale, sizeof(b->scale)))
+		return;
+	memcpy(b->scale, scale, sizeof(b->scale));
+	bs = b->sets && b->pool_set >= 0 ? bucket_sets_at(b->sets, b->pool_set) : NULL;
+	for (int id = 0; id < POLICY_NR_LIMITS; id++) {
+		if (!g->limits[id].avg)
+			continue;
+		/* the level stays: what was charged was charged */
+		b->pool[id].avg = scaled(g->limits[id].avg, scale[id]);
+		b->pool[id].max = scaled(g->limits[id].max, scale[id]);
+		if (bs)
+			throttle_set_resize(bs, &b->pool[id], id);
+	}
+}
+
+double ctl_binding_use(const struct ctl_binding *b, int id)
+{
+	double use = 0;
+
+	for (int i = 0; i < b->nr_slots; i++)
+		use += sub_amount(b->slots[i].dev_rate[limit_kind(id)], limit_sub(id));
+	return use;
 }
 
 void ctl_binding_tighten(struct ctl_binding *b)

@@ -107,6 +107,9 @@ struct ctl_binding {
 	struct bucket_sets *sets;	/* where the buckets' levels live */
 	int32_t pool_set;		/* share = pooled: the group's set, or -1 */
 	struct throttle_bucket pool[POLICY_NR_LIMITS];	/* share = pooled */
+	/* The fraction of each limit this binding holds: 1, or this host's
+	 * share with share = cluster (ctl_binding_set_scale) */
+	double scale[POLICY_NR_LIMITS];
 	double dt_s;			/* the last tick's length */
 	struct ctl_slot *slots;
 	int nr_slots, cap_slots;
@@ -146,6 +149,12 @@ int ctl_slot_sets(const struct ctl_binding *b, const struct ctl_slot *s, uint32_
  * for the actuator's write gate. */
 void ctl_slot_in_force(struct ctl_slot *s, const uint64_t line[CTL_NR_KINDS][CTL_NR_DIRS],
 		       bool waiting);
+/* share = cluster: this host's fraction of each of the group's limits;
+ * the pool's bucket rates and sizes follow, its level stays. */
+void ctl_binding_set_scale(struct ctl_binding *b, const double scale[POLICY_NR_LIMITS]);
+/* What the members used of limit id, units/s at the accounting level,
+ * smoothed: this binding's demand in a cluster's split. */
+double ctl_binding_use(const struct ctl_binding *b, int id);
 /* Recompute every member's io.max from the buckets as they are now, without
  * a tick's measurement: a bucket passed full between ticks. */
 void ctl_binding_tighten(struct ctl_binding *b);

@@ -165,6 +165,9 @@ int daemon_init(struct daemon *d, const char *policy_path)
 	err = load_policy(d, policy_path, &d->policy);
 	if (err)
 		return err;
+	err = daemon_cluster_configure(d, &d->policy);
+	if (err)
+		return err;
 	log_libvirt(d);
 	err = cgroupfs_find_io_root(d->cgroot, sizeof(d->cgroot), &is_v2);
 	if (err || !is_v2) {
@@ -232,6 +235,7 @@ void daemon_fini(struct daemon *d)
 	daemon_charges_close(d);
 	daemon_procs_free(&d->procs);
 	daemon_foreign_free(&d->foreign);
+	daemon_cluster_free(&d->cluster);
 	meter_close(d->meter);
 	usage_table_free(&d->prev);
 	usage_table_free(&d->cur);
@@ -887,6 +891,7 @@ int daemon_tick(struct daemon *d)
 		return 0;
 	feed(d, dt_s);
 	daemon_foreign_measure(d, dt_s);
+	daemon_cluster_tick(d);
 	for (int i = 0; i < d->nr_bindings; i++)
 		ctl_binding_tick(&d->bindings[i].ctl, dt_s);
 	apply(d, dt_s);
@@ -934,6 +939,8 @@ static int reload(struct daemon *d, const char *why)
 	int err, j = 0, *new_index;
 
 	err = load_policy(d, d->policy_path, &fresh);
+	if (!err)
+		err = daemon_cluster_configure(d, &fresh);
 	if (err) {
 		log_error("reload of %s%s%s rejected; the running policy stays", d->policy_path,
 			  why ? " after " : "", why ? why : "");

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "bucket_sets.h"
 #include "controller.h"
+#include "daemon_cluster.h"
 #include "daemon_foreign.h"
 #include "daemon_procs.h"
 #include "disk.h"
@@ -94,6 +95,7 @@ struct daemon {
 	uint64_t libvirt_seen_ns;	/* a change read, not yet in io.max */
 	struct daemon_foreign foreign;	/* writeback charged elsewhere */
 	int thaw_fd;			/* timerfd: thaws and timed lowerings (daemon_freeze.h) */
+	struct daemon_cluster cluster;	/* share = cluster (daemon_cluster.h) */
 };
 
 int daemon_init(struct daemon *d, const char *policy_path);

@@ -277,6 +277,7 @@ int daemon_status_snapshot(struct daemon *d, const struct daemon_status_window *
 		if (err)
 			goto cleanup;
 	}
+	daemon_cluster_status(d, out);
 	return 0;
 
 cleanup:

@@ -146,6 +146,61 @@ static void metrics_writeback_totals(FILE *f, const struct status_snapshot *s, b
 	}
 }
 
+/* share = cluster (docs/cluster.md): the Redis link and each group's share. */
+static void metrics_cluster(FILE *f, const struct status_snapshot *s)
+{
+	const struct status_cluster *c = &s->cluster;
+
+	metrics_family(f, "iorate_cluster_up", "gauge",
+		       "1 while the last exchange with the cluster's Redis came back in time.");
+	fputs("iorate_cluster_up", f);
+	metrics_u64(f, c->up);
+	metrics_counter(f, "iorate_cluster_exchanges_total",
+			"Round trips to Redis that came back (one every 250 ms).", c->exchanges);
+	metrics_counter(f, "iorate_cluster_failures_total",
+			"Round trips to Redis that failed or found no connection.", c->failures);
+	metrics_counter(f, "iorate_cluster_calls_total", "Redis commands sent.", c->calls);
+	metrics_family(f, "iorate_cluster_bytes_total", "counter",
+		       "Bytes of Redis protocol sent and received.");
+	fputs("iorate_cluster_bytes_total{direction=\"sent\"}", f);
+	metrics_u64(f, c->bytes_sent);
+	fputs("iorate_cluster_bytes_total{direction=\"received\"}", f);
+	metrics_u64(f, c->bytes_received);
+	metrics_family(f, "iorate_cluster_fallback", "gauge",
+		       "1 while a cluster group runs on its fallback share (Redis lost, or not reached yet).");
+	for (int g = 0; g < s->nr_groups; g++) {
+		const struct status_group *sg = &s->groups[g];
+
+		if (!sg->cluster_mode)
+			continue;
+		fputs("iorate_cluster_fallback", f);
+		metrics_labels(f, "group", sg->name, "mode", sg->cluster_mode, NULL);
+		metrics_u64(f, strcmp(sg->cluster_mode, "shared") && strcmp(sg->cluster_mode, "holding"));
+	}
+	metrics_family(f, "iorate_cluster_hosts", "gauge",
+		       "Hosts in a cluster group's last exchange, this one included.");
+	for (int g = 0; g < s->nr_groups; g++) {
+		if (!s->groups[g].cluster_mode)
+			continue;
+		fputs("iorate_cluster_hosts", f);
+		metrics_labels(f, "group", s->groups[g].name, NULL);
+		metrics_u64(f, s->groups[g].cluster_hosts);
+	}
+	metrics_family(f, "iorate_cluster_share", "gauge",
+		       "This host's share of a cluster group's limit, in the limit's units per second.");
+	for (int g = 0; g < s->nr_groups; g++) {
+		const struct status_group *sg = &s->groups[g];
+
+		for (int id = 0; sg->cluster_mode && id < POLICY_NR_LIMITS; id++) {
+			if (!sg->limits[id].avg)
+				continue;
+			fputs("iorate_cluster_share", f);
+			metrics_labels(f, "group", sg->name, "limit", status_limit_key(id), NULL);
+			metrics_value(f, round(sg->cluster_share[id] * 1000) / 1000);
+		}
+	}
+}
+
 char *metrics_render(const struct status_snapshot *s)
 {
 	static const char *const iomax_fields[IOMAX_NR_FIELDS] = { "rbps", "wbps", "riops", "wiops" };
@@ -290,6 +345,8 @@ char *metrics_render(const struct status_snapshot *s)
 	metrics_value(f, s->tighten_last_ms / 1000);
 	fputs("iorate_tighten_seconds{stat=\"max\"}", f);
 	metrics_value(f, s->tighten_max_ms / 1000);
+	if (s->cluster.on)
+		metrics_cluster(f, s);
 	metrics_family(f, "iorate_uptime_seconds", "gauge", "Seconds since the daemon started.");
 	fputs("iorate_uptime_seconds", f);
 	metrics_value(f, round(s->uptime_s * 1000) / 1000);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include "cluster_url.h"
 #include "policy.h"
 #include "units.h"
 
@@ -28,12 +29,13 @@ enum policy_section { SEC_NONE, SEC_DAEMON, SEC_GROUP, SEC_SKIP };
 
 enum policy_daemon_key {
 	DKEY_TICK, DKEY_ACCOUNTING, DKEY_METRICS, DKEY_SOCKET, DKEY_SOCKET_GROUP,
-	DKEY_STATE_DIR, DKEY_MOVE_TO, DKEY_IOMAX_MODE, DKEY_LIBVIRT_DIR, DKEY_NR,
+	DKEY_STATE_DIR, DKEY_MOVE_TO, DKEY_IOMAX_MODE, DKEY_LIBVIRT_DIR, DKEY_CLUSTER,
+	DKEY_CLUSTER_HOST, DKEY_CLUSTER_PASSWORD_FILE, DKEY_NR,
 };
 
 static const char *const policy_daemon_keys[DKEY_NR] = {
 	"tick", "accounting", "metrics", "socket", "socket-group", "state-dir", "move-to",
-	"iomax-mode", "libvirt-dir",
+	"iomax-mode", "libvirt-dir", "cluster", "cluster-host", "cluster-password-file",
 };
 
 enum policy_limit_field { FIELD_AVG, FIELD_MAX, FIELD_LEN, FIELD_NR };
@@ -45,7 +47,8 @@ _Static_assert(POLICY_IOPS_TOTAL == POLICY_NR_LIMITS / 2, "bps limits, then iops
 
 /* Group keys: the named ones, then limit id x field. */
 enum policy_group_key {
-	GKEY_MATCH, GKEY_DEVICE, GKEY_SHARE, GKEY_IOPS_SIZE, GKEY_MOVE, GKEY_LIMITS, GKEY_LIMIT0,
+	GKEY_MATCH, GKEY_DEVICE, GKEY_SHARE, GKEY_IOPS_SIZE, GKEY_MOVE, GKEY_LIMITS,
+	GKEY_CLUSTER_FALLBACK, GKEY_LIMIT0,
 	GKEY_NR = GKEY_LIMIT0 + POLICY_NR_LIMITS * FIELD_NR,
 };
 
@@ -94,7 +97,7 @@ const char *policy_limit_name(enum policy_limit_id id)
 static void policy_group_key_name(int k, char *buf, size_t len)
 {
 	static const char *const named[GKEY_LIMIT0] = {
-		"match", "device", "share", "iops-size", "move", "limits",
+		"match", "device", "share", "iops-size", "move", "limits", "cluster-fallback",
 	};
 
 	if (k < GKEY_LIMIT0) {
@@ -451,7 +454,7 @@ static void policy_group_check_kind(struct policy_parser *ps, struct policy_grou
  */
 static void policy_group_finish_libvirt(struct policy_parser *ps, struct policy_group *g)
 {
-	static const int own[] = { GKEY_DEVICE, GKEY_SHARE, GKEY_IOPS_SIZE };
+	static const int own[] = { GKEY_DEVICE, GKEY_SHARE, GKEY_IOPS_SIZE, GKEY_CLUSTER_FALLBACK };
 
 	for (int i = 0; i < g->nr_matches; i++)
 		if (g->matches[i].kind != POLICY_MATCH_VM)
@@ -488,6 +491,9 @@ static void policy_group_finish(struct policy_parser *ps)
 			     g->name);
 	policy_group_check_kind(ps, g, POLICY_BPS_TOTAL);
 	policy_group_check_kind(ps, g, POLICY_IOPS_TOTAL);
+	if (ps->group_keys[GKEY_CLUSTER_FALLBACK] && g->share != POLICY_SHARE_CLUSTER &&
+	    !g->from_libvirt)
+		policy_error_gkey(ps, GKEY_CLUSTER_FALLBACK, "needs share = cluster");
 	if (g->iops_size && !g->limits[POLICY_IOPS_TOTAL].avg &&
 	    !g->limits[POLICY_IOPS_READ].avg && !g->limits[POLICY_IOPS_WRITE].avg)
 		policy_error_gkey(ps, GKEY_IOPS_SIZE, "needs an iops limit (iops-total, iops-read or iops-write)");
@@ -673,7 +679,7 @@ static void policy_daemon_key(struct policy_parser *ps, const char *key, const c
 			break;
 	if (k == DKEY_NR) {
 		policy_error(ps, ps->line, key,
-			     "unknown key in [daemon] (tick, accounting, metrics, socket, socket-group, state-dir, move-to, iomax-mode, libvirt-dir)");
+			     "unknown key in [daemon] (tick, accounting, metrics, socket, socket-group, state-dir, move-to, iomax-mode, libvirt-dir, cluster, cluster-host, cluster-password-file)");
 		return;
 	}
 	if (ps->daemon_keys[k]) {
@@ -745,6 +751,24 @@ static void policy_daemon_key(struct policy_parser *ps, const char *key, const c
 	case DKEY_LIBVIRT_DIR:
 		why = policy_check_abs_path(value);
 		slot = &d->libvirt_dir;
+		break;
+	case DKEY_CLUSTER: {
+		struct cluster_url url;
+
+		why = cluster_url_parse(value, &url);
+		slot = &d->cluster;
+		d->cluster_line = ps->line;
+		break;
+	}
+	case DKEY_CLUSTER_HOST:
+		if (!policy_valid_name(value, CLUSTER_MAX_HOST_NAME))
+			why = "not a valid host name (letters, digits, '_', '.', '-'; at most 63)";
+		slot = &d->cluster_host;
+		break;
+	case DKEY_CLUSTER_PASSWORD_FILE:
+		why = policy_check_abs_path(value);
+		slot = &d->cluster_password_file;
+		d->cluster_password_line = ps->line;
 		break;
 	}
 	if (why) {
@@ -1081,13 +1105,20 @@ static void policy_group_key_value(struct policy_parser *ps, int k, const char *
 		policy_group_device(ps, g, value);
 		break;
 	case GKEY_SHARE: {
-		static const char *const shares[] = { "each", "pooled" };
+		/* in enum policy_share's order */
+		static const char *const shares[] = { "each", "pooled", "cluster" };
 
-		choice = policy_choice(ps, key, value, shares, 2);
+		choice = policy_choice(ps, key, value, shares, 3);
 		if (choice >= 0)
-			g->share = choice ? POLICY_SHARE_POOLED : POLICY_SHARE_EACH;
+			g->share = choice;
+		if (choice == POLICY_SHARE_CLUSTER)
+			g->cluster_line = ps->line;
 		break;
 	}
+	case GKEY_CLUSTER_FALLBACK:
+		if (units_parse_percent(value, &g->cluster_fallback, &why))
+			policy_error(ps, ps->line, key, "'%.*s': %s", POLICY_MAX_SHOWN, value, why);
+		break;
 	case GKEY_MOVE: {
 		static const char *const yes_no[] = { "yes", "no" };
 
@@ -1118,6 +1149,27 @@ static void policy_group_key_value(struct policy_parser *ps, int k, const char *
 		policy_group_limit(ps, g, k, key, value);
 		break;
 	}
+}
+
+/* share = cluster needs a Redis, and a Redis wants a group that uses it
+ * ([daemon] may come after the groups, so this is checked at the end). */
+static void policy_check_cluster(struct policy_parser *ps)
+{
+	const struct policy *p = ps->p;
+	bool any = false;
+
+	for (int i = 0; i < p->nr_groups; i++) {
+		if (p->groups[i].share != POLICY_SHARE_CLUSTER)
+			continue;
+		any = true;
+		/* a bad cluster = line has its own error */
+		if (!p->daemon.cluster && !ps->daemon_keys[DKEY_CLUSTER])
+			policy_error(ps, p->groups[i].cluster_line, "share",
+				     "share = cluster needs cluster = redis://HOST:PORT in [daemon]");
+	}
+	if (!any && p->daemon.cluster)
+		policy_error(ps, p->daemon.cluster_line, "cluster",
+			     "no group has share = cluster");
 }
 
 /* ---- lines ---- */
@@ -1251,8 +1303,10 @@ int policy_parse_buffer(const char *name, const char *text, size_t len,
 		buf[n] = '\0';
 		policy_line(&ps, buf);
 	}
-	if (!ps.oom)
+	if (!ps.oom) {
 		policy_section_end(&ps);
+		policy_check_cluster(&ps);
+	}
 	err = ps.oom ? -ENOMEM : 0;
 	if (!err)
 		err = policy_errors_take(&ps, errs);
@@ -1370,6 +1424,9 @@ void policy_free(struct policy *p)
 	free(p->daemon.state_dir);
 	free(p->daemon.move_to);
 	free(p->daemon.libvirt_dir);
+	free(p->daemon.cluster);
+	free(p->daemon.cluster_host);
+	free(p->daemon.cluster_password_file);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -1387,7 +1444,7 @@ void policy_errors_free(struct policy_errors *e)
 bool policy_group_equal_limits(const struct policy_group *a, const struct policy_group *b)
 {
 	if (a->share != b->share || a->iops_size != b->iops_size ||
-	    a->from_libvirt != b->from_libvirt)
+	    a->from_libvirt != b->from_libvirt || a->cluster_fallback != b->cluster_fallback)
 		return false;
 	for (int i = 0; i < POLICY_NR_LIMITS; i++) {
 		if (a->limits[i].avg != b->limits[i].avg ||

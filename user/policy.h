@@ -56,7 +56,10 @@ _Static_assert(POLICY_BPS_READ == POLICY_BPS_TOTAL + 1 && POLICY_BPS_WRITE == PO
  * length (QEMU's default) and 0 whenever max is unset. */
 struct policy_limit { uint64_t avg; uint64_t max; uint32_t max_length_s; };
 
-enum policy_share { POLICY_SHARE_EACH, POLICY_SHARE_POOLED };
+/* cluster: pooled across hosts too, each host's daemon taking a fair share
+ * of the limits through Redis (cluster.h); on one host it is a pool. */
+enum policy_share { POLICY_SHARE_EACH, POLICY_SHARE_POOLED, POLICY_SHARE_CLUSTER };
+static inline bool policy_share_pooled(enum policy_share s) { return s != POLICY_SHARE_EACH; }
 /* How io.max moves (docs/enforcement.md): follow the buckets every tick,
  * or hold base rates on kernels that lose throttle state when io.max
  * changes; auto picks by the running kernel's blk-throttle. */
@@ -92,6 +95,11 @@ struct policy_group {
 	 * puts in its place one group per running domain it matches and
 	 * host disk, from the domain's live XML (libvirt_live.h). */
 	bool from_libvirt;
+	/* share = cluster: the line that says so, and the fraction of each
+	 * limit this host keeps once Redis has been lost for long
+	 * (cluster-fallback; 0: the limit / the hosts last seen) */
+	int cluster_line;
+	double cluster_fallback;
 };
 
 struct policy_daemon {
@@ -104,6 +112,13 @@ struct policy_daemon {
 	char *move_to;		/* cgroup for the processes iorate moves */
 	enum policy_iomax_mode iomax_mode;
 	char *libvirt_dir;	/* libvirt's qemu status XML, for limits = libvirt */
+	/* share = cluster (docs/cluster.md): the Redis ("redis://HOST:PORT
+	 * [/PREFIX]"), this host's name among the others (NULL: the host
+	 * name), a root-only file holding the password (NULL: none) */
+	char *cluster;
+	char *cluster_host;
+	char *cluster_password_file;
+	int cluster_line, cluster_password_line;
 };
 
 /* notes: "file:line: key: note: ..." for keys accepted under QEMU's or

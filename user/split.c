@@ -2,13 +2,6 @@
 #include <stdbool.h>
 #include "split.h"
 
-/* A consumer using this much of its allocation may want more than it got. */
-#define SPLIT_SATURATED	0.85
-/* Headroom left to a consumer that does not use all of its share. */
-#define SPLIT_HEADROOM	1.25
-/* Nobody drops below this share, so an idle consumer can be seen waking. */
-#define SPLIT_MIN_SHARE	0.02
-
 void split_allowance(double budget, struct split_consumer *c, int n)
 {
 	double floor_share, spare, unsat_sum = 0, total = 0;

@@ -10,6 +10,13 @@
 #ifndef IORATE_SPLIT_H
 #define IORATE_SPLIT_H
 
+/* A consumer using this much of its allocation may want more than it got. */
+#define SPLIT_SATURATED	0.85
+/* Headroom left to a consumer that does not use all of its share. */
+#define SPLIT_HEADROOM	1.25
+/* Nobody drops below this share, so an idle consumer can be seen waking. */
+#define SPLIT_MIN_SHARE	0.02
+
 struct split_consumer {
 	double demand;		/* measured use, units/s (smoothed) */
 	double alloc;		/* in: last allocation (0 = none yet); out: new one */

@@ -150,6 +150,46 @@ static struct json_object *status_member_json(const struct status_group *sg,
 	return o;
 }
 
+static const char *status_share_name(enum policy_share share)
+{
+	switch (share) {
+	case POLICY_SHARE_POOLED: return "pooled";
+	case POLICY_SHARE_CLUSTER: return "cluster";
+	default: return "each";
+	}
+}
+
+static struct json_object *status_group_cluster_json(const struct status_group *sg)
+{
+	struct json_object *o = json_object_new_object(), *share = json_object_new_object();
+
+	json_object_object_add(o, "mode", json_object_new_string(sg->cluster_mode));
+	json_object_object_add(o, "hosts", json_object_new_int(sg->cluster_hosts));
+	for (int id = 0; id < POLICY_NR_LIMITS; id++)
+		if (sg->limits[id].avg)
+			json_object_object_add(share, status_limit_key(id),
+					       json_object_new_double(sg->cluster_share[id]));
+	json_object_object_add(o, "share", share);
+	return o;
+}
+
+static struct json_object *status_cluster_json(const struct status_cluster *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "url", json_object_new_string(c->url));
+	json_object_object_add(o, "host", json_object_new_string(c->host));
+	json_object_object_add(o, "up", json_object_new_boolean(c->up));
+	json_object_object_add(o, "exchanges", json_object_new_uint64(c->exchanges));
+	json_object_object_add(o, "failures", json_object_new_uint64(c->failures));
+	json_object_object_add(o, "connects", json_object_new_uint64(c->connects));
+	json_object_object_add(o, "calls", json_object_new_uint64(c->calls));
+	json_object_object_add(o, "bytes_sent", json_object_new_uint64(c->bytes_sent));
+	json_object_object_add(o, "bytes_received", json_object_new_uint64(c->bytes_received));
+	json_object_object_add(o, "last_error", json_object_new_string(c->last_error));
+	return o;
+}
+
 struct json_object *status_json(const struct status_snapshot *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -173,9 +213,10 @@ struct json_object *status_json(const struct status_snapshot *s)
 		struct json_object *members = json_object_new_array();
 
 		json_object_object_add(gj, "name", json_object_new_string(sg->name));
-		json_object_object_add(gj, "share",
-				       json_object_new_string(sg->share == POLICY_SHARE_POOLED ? "pooled" : "each"));
+		json_object_object_add(gj, "share", json_object_new_string(status_share_name(sg->share)));
 		json_object_object_add(gj, "limits", status_limits_json(sg));
+		if (sg->cluster_mode)
+			json_object_object_add(gj, "cluster", status_group_cluster_json(sg));
 		for (int m = 0; m < sg->nr_members; m++)
 			json_object_array_add(members, status_member_json(sg, &sg->members[m]));
 		json_object_object_add(gj, "members", members);
@@ -206,5 +247,7 @@ struct json_object *status_json(const struct status_snapshot *s)
 	json_object_object_add(counters, "tighten_last_ms", json_object_new_double(s->tighten_last_ms));
 	json_object_object_add(counters, "tighten_max_ms", json_object_new_double(s->tighten_max_ms));
 	json_object_object_add(o, "counters", counters);
+	if (s->cluster.on)
+		json_object_object_add(o, "cluster", status_cluster_json(&s->cluster));
 	return o;
 }

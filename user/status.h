@@ -63,6 +63,10 @@ struct status_group {
 	enum policy_share share;
 	struct policy_limit limits[POLICY_NR_LIMITS];
 	uint64_t iops_size;
+	/* share = cluster: this host's view (cluster_share.h) */
+	const char *cluster_mode;	/* static text; NULL: not a cluster group */
+	int cluster_hosts;
+	double cluster_share[POLICY_NR_LIMITS];	/* units/s, for limits set */
 	struct status_member *members;
 	int nr_members;
 };
@@ -93,6 +97,15 @@ struct status_snapshot {
 	double tighten_last_ms, tighten_max_ms;	/* bucket full -> io.max */
 	struct status_group *groups;
 	int nr_groups;
+	/* share = cluster: the Redis connection (cluster.h) */
+	struct status_cluster {
+		bool on;
+		char url[320];
+		char host[64];
+		bool up;
+		uint64_t exchanges, failures, connects, calls, bytes_sent, bytes_received;
+		char last_error[128];
+	} cluster;
 };
 
 void status_snapshot_free(struct status_snapshot *s);

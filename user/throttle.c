@@ -142,3 +142,9 @@ void throttle_set_configure(struct iorate_bucket_set *set, const struct throttle
 			set->burst |= 1U << i;
 	}
 }
+
+void throttle_set_resize(struct iorate_bucket_set *set, const struct throttle_bucket *b, int id)
+{
+	if (set->active & (1U << id))
+		set->full[id] = fixed(b, throttle_bucket_size(b));
+}

@@ -114,6 +114,24 @@ int units_parse_count(const char *s, uint64_t *out, const char **why)
 	return 0;
 }
 
+int units_parse_percent(const char *s, double *frac, const char **why)
+{
+	const char *p;
+	uint64_t v;
+	int err;
+
+	err = units_parse_digits(s, &v, &p, why);
+	if (err)
+		return err;
+	p = units_skip_blanks(p);
+	if (*p != '%' || *units_skip_blanks(p + 1))
+		return units_fail(why, "must be a whole percentage: 25%", -EINVAL);
+	if (v < 1 || v > 100)
+		return units_fail(why, "must be from 1% to 100%", -ERANGE);
+	*frac = v / 100.0;
+	return 0;
+}
+
 struct units_duration_unit {
 	const char *name;
 	uint64_t ns;

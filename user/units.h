@@ -26,6 +26,8 @@ int units_parse_size(const char *s, uint64_t *out, const char **why);
 int units_parse_rate(const char *s, uint64_t *out, const char **why);
 int units_parse_count(const char *s, uint64_t *out, const char **why);
 int units_parse_duration(const char *s, uint64_t *ns, const char **why);
+/* "25%": a whole percentage from 1 to 100, as a fraction (0.25). */
+int units_parse_percent(const char *s, double *frac, const char **why);
 
 /* Shortest exact form: 125829120 -> "120M", 1000 -> "1000"; 100000000 ns ->
  * "100ms", 60 s -> "1m". Output round-trips through the parsers. */

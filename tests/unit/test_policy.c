@@ -394,7 +394,7 @@ TEST(policy_trailing_garbage)
 {
 	ONE_ERROR(G "bps-total = 120M trailing\n", "t.conf:3: bps-total: '120M trailing': unexpected text after the number");
 	ONE_ERROR(G "iops-total = 3000 IOPS\n", "t.conf:3: iops-total: '3000 IOPS': must be a plain whole number");
-	ONE_ERROR(G "iops-total = 1\nshare = each please\n", "t.conf:4: share: 'each please': must be each or pooled");
+	ONE_ERROR(G "iops-total = 1\nshare = each please\n", "t.conf:4: share: 'each please': must be each, pooled or cluster");
 }
 
 TEST(policy_unknown_key_and_section)
@@ -513,7 +513,7 @@ TEST(policy_limit_values)
 	ONE_ERROR(G "iops-total = \n", "t.conf:3: iops-total: empty value");
 	ONE_ERROR(G "iops-total = 1\niops-size = -4K\n", "t.conf:4: iops-size: '-4K': must not be negative");
 	ONE_ERROR(G "iops-total = 1\niops-size = 2000T\n", "t.conf:4: iops-size: '2000T': must be within");
-	ONE_ERROR(G "iops-total = 1\nshare = shared\n", "t.conf:4: share: 'shared': must be each or pooled");
+	ONE_ERROR(G "iops-total = 1\nshare = shared\n", "t.conf:4: share: 'shared': must be each, pooled or cluster");
 }
 
 TEST(policy_limit_max_value_accepted)
@@ -1137,4 +1137,56 @@ TEST(policy_limits_libvirt_refuses_what_libvirt_decides)
 		  "t.conf:3: limits: 'xml': must be policy or libvirt");
 	ONE_ERROR("[daemon]\nlibvirt-dir = run/libvirt\n[group vms]\nmatch = vm:*\nlimits = libvirt\n",
 		  "t.conf:2: libvirt-dir: 'run/libvirt':");
+}
+
+/* ---- share = cluster ---- */
+
+TEST(policy_cluster_keys)
+{
+	struct policy p;
+
+	if (!PARSES("[daemon]\ncluster = redis://10.0.0.5:6380/tenant-a\ncluster-host = hv-01\n"
+		    "cluster-password-file = /etc/iorate/redis.pass\n"
+		    G "share = cluster\niops-total = 600\ncluster-fallback = 25%\n", &p))
+		return;
+	ASSERT_STREQ(p.daemon.cluster, "redis://10.0.0.5:6380/tenant-a");
+	ASSERT_EQ(p.daemon.cluster_line, 2);
+	ASSERT_STREQ(p.daemon.cluster_host, "hv-01");
+	ASSERT_STREQ(p.daemon.cluster_password_file, "/etc/iorate/redis.pass");
+	ASSERT_EQ(p.groups[0].share, POLICY_SHARE_CLUSTER);
+	ASSERT_TRUE(policy_share_pooled(p.groups[0].share));
+	ASSERT_NEAR(p.groups[0].cluster_fallback, 0.25, 1e-12);
+	policy_free(&p);
+	/* [daemon] after the group, and the fallback left out */
+	if (!PARSES(G "share = cluster\niops-total = 600\n[daemon]\ncluster = redis://[::1]\n", &p))
+		return;
+	ASSERT_NEAR(p.groups[0].cluster_fallback, 0, 0);
+	policy_free(&p);
+}
+
+TEST(policy_cluster_errors)
+{
+	ONE_ERROR(G "share = cluster\niops-total = 600\n",
+		  "t.conf:3: share: share = cluster needs cluster = redis://HOST:PORT in [daemon]");
+	ONE_ERROR("[daemon]\ncluster = redis://r:6379\n" G "iops-total = 600\n",
+		  "t.conf:2: cluster: no group has share = cluster");
+	ONE_ERROR("[daemon]\ncluster = http://r:6379\n" G "share = cluster\niops-total = 1\n",
+		  "t.conf:2: cluster: 'http://r:6379': must start with redis://");
+	ONE_ERROR("[daemon]\ncluster = redis://r:0\n" G "share = cluster\niops-total = 1\n",
+		  "t.conf:2: cluster: 'redis://r:0': port must be a number from 1 to 65535");
+	ONE_ERROR("[daemon]\ncluster = redis://r/{x}\n" G "share = cluster\niops-total = 1\n",
+		  "t.conf:2: cluster: 'redis://r/{x}': prefix:");
+	ONE_ERROR("[daemon]\ncluster = redis://r\ncluster-host = a b\n" G "share = cluster\niops-total = 1\n",
+		  "t.conf:3: cluster-host: 'a b': not a valid host name");
+	ONE_ERROR("[daemon]\ncluster = redis://r\ncluster-password-file = pass\n" G
+		  "share = cluster\niops-total = 1\n",
+		  "t.conf:3: cluster-password-file: 'pass': must be an absolute path");
+	ONE_ERROR(G "iops-total = 600\ncluster-fallback = 25%\n",
+		  "t.conf:4: cluster-fallback: needs share = cluster");
+	ONE_ERROR("[daemon]\ncluster = redis://r\n" G "share = cluster\niops-total = 1\ncluster-fallback = 0%\n",
+		  "t.conf:7: cluster-fallback: '0%': must be from 1% to 100%");
+	ONE_ERROR("[daemon]\ncluster = redis://r\n" G "share = cluster\niops-total = 1\ncluster-fallback = 0.5\n",
+		  "t.conf:7: cluster-fallback: '0.5': ");
+	ONE_ERROR(G "share = shared\niops-total = 1\n",
+		  "t.conf:3: share: 'shared': must be each, pooled or cluster");
 }

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * share = cluster in the daemon: every tick, each cluster group's use on
+ * this host goes to Redis (cluster.h), the share the hosts' entries give
+ * this host comes back (cluster_share.h), and the group's bindings are
+ * scaled to it (ctl_binding_set_scale), so that the pool on this host is
+ * enforced as any pool is. Redis lost: the last share, then the fallback
+ * (cluster_view_lost), one log line for each change.
+ */
+#ifndef IORATE_DAEMON_CLUSTER_H
+#define IORATE_DAEMON_CLUSTER_H
+
+#include <stdint.h>
+#include "cluster_share.h"
+#include "status.h"
+
+struct daemon;
+struct cluster;
+
+/* The shares of the last exchanges, a second of them (daemon_cluster.c,
+ * claims_of). */
+#define DAEMON_CLUSTER_HELD	4
+
+struct daemon_cluster_group {
+	char name[POLICY_MAX_NAME + 1];
+	struct cluster_view view;
+	uint64_t result_ns;		/* the exchange last taken */
+	double held[DAEMON_CLUSTER_HELD][POLICY_NR_LIMITS];
+	int held_next;			/* ring: the slot to write */
+	bool seen;			/* in the policy now */
+};
+
+struct daemon_cluster {
+	struct cluster *client;		/* NULL: no cluster group */
+	char *opened_with;		/* url, host and password file, to see a reload change them */
+	char url[320];
+	char host[CLUSTER_MAX_HOST_NAME + 1];
+	struct daemon_cluster_group *groups;
+	int nr_groups;
+};
+
+/* After every policy load: open, reopen or close the client as the
+ * policy's [daemon] cluster keys say. An error (hiredis missing, a
+ * password file others can read) rejects the policy. */
+int daemon_cluster_configure(struct daemon *d, const struct policy *p);
+/* Before the bindings' tick: scale them to this host's shares, and
+ * publish their use. */
+void daemon_cluster_tick(struct daemon *d);
+void daemon_cluster_free(struct daemon_cluster *dc);
+/* The snapshot's cluster parts: the link, and each group's view. */
+void daemon_cluster_status(struct daemon *d, struct status_snapshot *s);
+
+/* The password file's content, if only root can read it: 0, or -errno
+ * with why filled (policy file, line and key named by the caller). */
+int daemon_cluster_read_password(const char *path, char *out, size_t len, char *why,
+				 size_t whylen);
+
+#endif
