@@ -3,7 +3,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cluster_share.h"
+#include "controller.h"
 #include "split.h"
+
+/*
+ * The least share a host holds, as a fraction of the limit: SPLIT_MIN_SHARE,
+ * but at least twice io.max's floor. blk-throttle grants whole I/Os per
+ * 100 ms slice, so a line of 12 IOPS passes 10/s, 83% of the share, under
+ * the SPLIT_SATURATED that tells a pressed host from an idle one: a host
+ * that woke at a floor of 12 (2% of 600) looked idle and stayed at 10 w/s
+ * for 14 s while the others split the rest (060, 6.12 VM). At 20 a slice
+ * passes two. At most a quarter of the limit, so that floors leave room.
+ */
+static double min_share(const struct policy_group *g, int id)
+{
+	double limit = g->limits[id].avg;
+	double least = (id / 3 == CTL_IOPS ? CTL_IOPS_FLOOR : CTL_BPS_FLOOR) * 2 / limit;
+
+	if (least < SPLIT_MIN_SHARE)
+		least = SPLIT_MIN_SHARE;
+	return least < 0.25 ? least : 0.25;
+}
+
+double cluster_min_share(const struct policy_group *g, int id)
+{
+	return g->limits[id].avg ? min_share(g, id) : 0;
+}
 
 /* The first word of a value: entries of another version are refused by
  * the script, rather than misread. */
@@ -50,16 +75,18 @@ int cluster_value_parse(const char *s, double claim[POLICY_NR_LIMITS])
 }
 
 void cluster_claims(const struct policy_group *g, const double use[POLICY_NR_LIMITS],
-		    const double held[POLICY_NR_LIMITS], int hosts, double claim[POLICY_NR_LIMITS])
+		    const double held[POLICY_NR_LIMITS], const bool *held_back, int hosts,
+		    double claim[POLICY_NR_LIMITS])
 {
 	for (int id = 0; id < POLICY_NR_LIMITS; id++) {
-		double limit = g->limits[id].avg, floor_share = limit * SPLIT_MIN_SHARE;
-		double alloc = held[id] > 0 ? held[id] : limit / (hosts > 0 ? hosts : 1);
+		double limit = g->limits[id].avg, floor_share, alloc;
 
 		claim[id] = 0;
 		if (!limit)
 			continue;
-		if (use[id] >= SPLIT_SATURATED * alloc)
+		floor_share = limit * min_share(g, id);
+		alloc = held[id] > 0 ? held[id] : limit / (hosts > 0 ? hosts : 1);
+		if (use[id] >= SPLIT_SATURATED * alloc || (held_back && held_back[id]))
 			claim[id] = CLUSTER_PRESSED;
 		else
 			claim[id] = use[id] * SPLIT_HEADROOM > floor_share ? use[id] * SPLIT_HEADROOM
@@ -73,13 +100,14 @@ void cluster_share_from_sums(const struct policy_group *g, const struct cluster_
 	const double *claim = sums->own;
 
 	for (int id = 0; id < POLICY_NR_LIMITS; id++) {
-		double limit = g->limits[id].avg, floor_share = limit * SPLIT_MIN_SHARE;
+		double limit = g->limits[id].avg, floor_share;
 		double claimed = sums->claimed[id] > 0 ? sums->claimed[id] : 0;
 		int pressed = sums->pressed[id];
 
 		share[id] = 0;
 		if (!limit)
 			continue;
+		floor_share = limit * min_share(g, id);
 		if (sums->hosts <= 0) {
 			share[id] = limit;
 			continue;
@@ -141,8 +169,17 @@ void cluster_view_init(struct cluster_view *v, const struct policy_group *g)
 void cluster_view_shared(struct cluster_view *v, const double share[POLICY_NR_LIMITS], int hosts,
 			 uint64_t now_ns)
 {
+	if (v->mode == CLUSTER_HOLDING || v->mode == CLUSTER_FALLBACK) {
+		v->back_ns = now_ns;
+		memcpy(v->back_cap, v->share, sizeof(v->back_cap));
+	}
 	v->mode = CLUSTER_SHARED;
-	memcpy(v->share, share, sizeof(v->share));
+	for (int id = 0; id < POLICY_NR_LIMITS; id++) {
+		v->share[id] = share[id];
+		if (v->back_ns && now_ns - v->back_ns < CLUSTER_TTL_MS * 1000000ULL &&
+		    v->share[id] > v->back_cap[id])
+			v->share[id] = v->back_cap[id];
+	}
 	v->hosts = hosts;
 	v->ok_ns = now_ns;
 }

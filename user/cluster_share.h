@@ -32,7 +32,7 @@
 /*
  * A host's entry for a group, per limit: CLUSTER_PRESSED when it uses most
  * of what it holds (it may want more), else what it claims: its use with
- * headroom, at least a floor. Redis keeps the group's sums of them
+ * headroom, at least a floor (cluster_min_share). Redis keeps the group's sums of them
  * (user/cluster.lua), and every host takes its share from the sums: the
  * split a pool's members get (split_allowance), with a reply that does not
  * grow with the hosts.
@@ -52,10 +52,15 @@ int cluster_value_format(char *buf, size_t len, const double claim[POLICY_NR_LIM
 /* 0, or -1 for a value this version cannot read. */
 int cluster_value_parse(const char *s, double claim[POLICY_NR_LIMITS]);
 
-/* This host's claims, from what its members used (units/s) and what it
- * holds now (0: nothing yet, counted as an even share among hosts). */
+/* The least share a host holds of limit id, a fraction of it (the floor
+ * split_allowance_floor() is given to agree with the cluster). */
+double cluster_min_share(const struct policy_group *g, int id);
+/* This host's claims, from what its members used (units/s), what it
+ * holds now (0: nothing yet, counted as an even share among hosts) and
+ * whether io.max held a member back (NULL: none did). */
 void cluster_claims(const struct policy_group *g, const double use[POLICY_NR_LIMITS],
-		    const double held[POLICY_NR_LIMITS], int hosts, double claim[POLICY_NR_LIMITS]);
+		    const double held[POLICY_NR_LIMITS], const bool *held_back, int hosts,
+		    double claim[POLICY_NR_LIMITS]);
 /* This host's share of every limit, from the group's sums (its own entry
  * among them): what split_allowance would give it over every host's entry. */
 void cluster_share_from_sums(const struct policy_group *g, const struct cluster_sums *sums,
@@ -75,11 +80,19 @@ struct cluster_view {
 	double share[POLICY_NR_LIMITS];	/* units/s this host may use */
 	int hosts;			/* in the last exchange, this one included */
 	uint64_t ok_ns;			/* when the last exchange came back */
+	/* Back from holding or fallback: for a TTL, no more than the share
+	 * held then (cluster_view_shared) */
+	uint64_t back_ns;
+	double back_cap[POLICY_NR_LIMITS];
 };
 
 /* Joining: the fallback until the first exchange comes back. */
 void cluster_view_init(struct cluster_view *v, const struct policy_group *g);
-/* An exchange came back at now_ns with this share among hosts. */
+/* An exchange came back at now_ns with this share among hosts. Back from
+ * holding or fallback, for CLUSTER_TTL_MS the share does not rise above
+ * what was held: a Redis that restarted empty has only the hosts that
+ * reached it again, and the first of them saw itself alone (060: a share
+ * of 600 of 600 for an exchange, a window 7% over the limit). */
 void cluster_view_shared(struct cluster_view *v, const double share[POLICY_NR_LIMITS], int hosts,
 			 uint64_t now_ns);
 /* No exchange came back in time: hold the last share, then fall back to

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "daemon_cluster.h"
 #include "disk.h"
 #include "iorate.h"
 #include "libvirt_host.h"
@@ -35,11 +36,15 @@ static void check_usage(FILE *f)
 		"    move-to = /iorate.slice\n"
 		"    iomax-mode = auto            auto | follow | steady\n"
 		"    libvirt-dir = /run/libvirt/qemu   libvirt's status files (limits = libvirt)\n"
+		"    cluster = redis://HOST:PORT[/PREFIX]   for share = cluster (docs/cluster.md)\n"
+		"    cluster-host = NAME           default: the host name\n"
+		"    cluster-password-file = /ABS  root-owned, mode 0600 or 0400\n"
 		"  [group NAME]                   NAME: letters, digits, _ . -\n"
 		"    match = cgroup:/machine.slice/*web*.scope   repeatable, at least one;\n"
 		"            vm:GLOB | pid:N | exe:/ABS/GLOB     '*' stops at '/', '**' does not\n"
 		"    device = /dev/sdd | 8:48 | *  repeatable, default *\n"
-		"    share = each | pooled         default each\n"
+		"    share = each | pooled | cluster   default each; cluster: pooled across hosts\n"
+		"    cluster-fallback = 25%%        share = cluster, Redis lost: default limit/hosts\n"
 		"    bps-total bps-read bps-write  bytes/s, K M G T = powers of 1024\n"
 		"    iops-total iops-read iops-write   operations/s, plain numbers\n"
 		"    LIMIT-max = N                 burst rate (>= LIMIT)\n"
@@ -152,7 +157,7 @@ int do_check(int argc, char **argv)
 	struct policy_errors errs = { 0 };
 	struct policy pol = { 0 };
 	char tick[32], mode_err[512];
-	int opt, err, pooled = 0, ret = 1;
+	int opt, err, pooled = 0, cluster = 0, ret = 1;
 	bool verbose = false;
 
 	optind = 1;
@@ -197,11 +202,24 @@ int do_check(int argc, char **argv)
 	if (policy_check_file_mode(path, mode_err, sizeof(mode_err)))
 		fprintf(stderr, "iorate check: warning: %s (iorate run would refuse it)\n",
 			mode_err);
-	for (int i = 0; i < pol.nr_groups; i++)
+	if (pol.daemon.cluster_password_file) {
+		char password[512], why[512];
+
+		if (daemon_cluster_read_password(pol.daemon.cluster_password_file, password,
+						 sizeof(password), why, sizeof(why)))
+			fprintf(stderr, "iorate check: warning: %s:%d: cluster-password-file: %s (iorate run would refuse it)\n",
+				path, pol.daemon.cluster_password_line, why);
+		explicit_bzero(password, sizeof(password));
+	}
+	for (int i = 0; i < pol.nr_groups; i++) {
 		pooled += pol.groups[i].share == POLICY_SHARE_POOLED;
-	printf("%s: OK: %d group%s (%d each, %d pooled), tick %s, accounting %s\n",
-	       path, pol.nr_groups, pol.nr_groups == 1 ? "" : "s", pol.nr_groups - pooled,
-	       pooled, units_format_duration(pol.daemon.tick_ns, tick, sizeof(tick)),
+		cluster += pol.groups[i].share == POLICY_SHARE_CLUSTER;
+	}
+	printf("%s: OK: %d group%s (%d each, %d pooled", path, pol.nr_groups,
+	       pol.nr_groups == 1 ? "" : "s", pol.nr_groups - pooled - cluster, pooled);
+	if (cluster)
+		printf(", %d cluster through %s", cluster, pol.daemon.cluster);
+	printf("), tick %s, accounting %s\n", units_format_duration(pol.daemon.tick_ns, tick, sizeof(tick)),
 	       pol.daemon.accounting == IORATE_LEVEL_BIO ? "bio" : "device");
 	if (verbose && libvirt_live_wanted(&pol) && check_expand_libvirt(&pol))
 		goto cleanup;

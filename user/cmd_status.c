@@ -178,6 +178,16 @@ static void status_print(struct json_object *o)
 	if (status_num(counters, "usage_map_full") > 0)
 		printf("WARNING: the BPF usage map is full: %.0f I/Os not counted (see the daemon's log)\n",
 		       status_num(counters, "usage_map_full"));
+	if (status_get(o, "cluster")) {
+		struct json_object *c = status_get(o, "cluster");
+
+		printf("cluster %s as host %s: %s", status_str(c, "url"), status_str(c, "host"),
+		       json_object_get_boolean(status_get(c, "up")) ? "up" : "DOWN");
+		if (*status_str(c, "last_error"))
+			printf(" (%s)", status_str(c, "last_error"));
+		printf(", %.0f exchanges, %.0f failed\n", status_num(c, "exchanges"),
+		       status_num(c, "failures"));
+	}
 	for (size_t g = 0; g < nr; g++) {
 		struct json_object *gj = json_object_array_get_idx(groups, g);
 		struct json_object *members = status_get(gj, "members");
@@ -185,6 +195,25 @@ static void status_print(struct json_object *o)
 
 		printf("\ngroup %s (%s): ", status_str(gj, "name"), status_str(gj, "share"));
 		status_print_limits(status_get(gj, "limits"));
+		if (status_get(gj, "cluster")) {
+			struct json_object *c = status_get(gj, "cluster");
+			struct json_object *share = status_get(c, "share");
+			bool first = true;
+
+			printf("  cluster: %s among %.0f host(s); this host's share:", status_str(c, "mode"),
+			       status_num(c, "hosts"));
+			json_object_object_foreach(share ? share : c, key, val) {
+				if (!share)
+					break;
+				char amount[32];
+
+				status_amount(amount, sizeof(amount), json_object_get_double(val),
+					      !strncmp(key, "bps", 3));
+				printf("%s %s %s", first ? "" : ",", key, amount);
+				first = false;
+			}
+			printf("\n");
+		}
 		if (!nm) {
 			printf("  no member with I/O or a named disk yet\n");
 			continue;

@@ -721,12 +721,13 @@ static void account_throttled(struct ctl_binding *b, double dt_s)
 		struct ctl_slot *s = &b->slots[i];
 		bool held = false;
 
-		for (int k = 0; k < CTL_NR_KINDS && !held; k++)
-			for (int d = 0; d < CTL_NR_DIRS && !held; d++) {
+		for (int k = 0; k < CTL_NR_KINDS; k++)
+			for (int d = 0; d < CTL_NR_DIRS; d++) {
 				/* smoothed: blk-throttle's slices make one
 				 * tick's count jump about the limit */
-				held = s->iomax[k][d] &&
+				s->held_back[k][d] = s->iomax[k][d] &&
 					s->thr_rate[k][d] >= CTL_THROTTLED_SHARE * s->iomax[k][d];
+				held |= s->held_back[k][d];
 			}
 		if (held)
 			s->throttled_s += dt_s;
@@ -924,13 +925,16 @@ void ctl_binding_tick(struct ctl_binding *b, double dt_s)
 	arm_sets(b);
 }
 
-void ctl_binding_set_scale(struct ctl_binding *b, const double scale[POLICY_NR_LIMITS])
+bool ctl_binding_set_scale(struct ctl_binding *b, const double scale[POLICY_NR_LIMITS])
 {
 	const struct policy_group *g = b->group;
 	struct iorate_bucket_set *bs;
+	bool fell = false;
 
 	if (!pooled(b) || !memcmp(scale, b->scale, sizeof(b->scale)))
-		return;
+		return false;
+	for (int id = 0; id < POLICY_NR_LIMITS; id++)
+		fell |= g->limits[id].avg && scale[id] < b->scale[id];
 	memcpy(b->scale, scale, sizeof(b->scale));
 	bs = b->sets && b->pool_set >= 0 ? bucket_sets_at(b->sets, b->pool_set) : NULL;
 	for (int id = 0; id < POLICY_NR_LIMITS; id++) {
@@ -942,6 +946,18 @@ void ctl_binding_set_scale(struct ctl_binding *b, const double scale[POLICY_NR_L
 		if (bs)
 			throttle_set_resize(bs, &b->pool[id], id);
 	}
+	return fell;
+}
+
+bool ctl_binding_held_back(const struct ctl_binding *b, int id)
+{
+	int k = limit_kind(id), sub = limit_sub(id);
+
+	for (int i = 0; i < b->nr_slots; i++)
+		if (sub ? b->slots[i].held_back[k][sub - 1] :
+		    b->slots[i].held_back[k][CTL_READ] || b->slots[i].held_back[k][CTL_WRITE])
+			return true;
+	return false;
 }
 
 double ctl_binding_use(const struct ctl_binding *b, int id)

@@ -98,6 +98,7 @@ struct ctl_slot {
 	 * direction, what io.max counts reached 90% of the io.max the
 	 * previous tick set (docs/status.md, "throttled_s"). */
 	double throttled_s;
+	bool held_back[CTL_NR_KINDS][CTL_NR_DIRS];	/* so in the last tick */
 	bool seen;		/* still a member (daemon's mark and sweep) */
 };
 
@@ -150,8 +151,12 @@ int ctl_slot_sets(const struct ctl_binding *b, const struct ctl_slot *s, uint32_
 void ctl_slot_in_force(struct ctl_slot *s, const uint64_t line[CTL_NR_KINDS][CTL_NR_DIRS],
 		       bool waiting);
 /* share = cluster: this host's fraction of each of the group's limits;
- * the pool's bucket rates and sizes follow, its level stays. */
-void ctl_binding_set_scale(struct ctl_binding *b, const double scale[POLICY_NR_LIMITS]);
+ * the pool's bucket rates and sizes follow, its levels stay. True when a
+ * fraction fell. */
+bool ctl_binding_set_scale(struct ctl_binding *b, const double scale[POLICY_NR_LIMITS]);
+/* Whether a member was held back by io.max in limit id's kind and
+ * direction(s) in the last tick: a host that may want more of it. */
+bool ctl_binding_held_back(const struct ctl_binding *b, int id);
 /* What the members used of limit id, units/s at the accounting level,
  * smoothed: this binding's demand in a cluster's split. */
 double ctl_binding_use(const struct ctl_binding *b, int id);

@@ -463,8 +463,8 @@ static struct state_entry *apply_line(struct daemon *d, const char *path, uint32
 	}
 	e->in_use = true;
 	act_params_init(&params, d->steady, act_timing_for(d->carryover_quirk));
-	if (!act_next_line(&params, e, want, d->tightening || d->reloaded, clock_now_ns(),
-			   &target))
+	if (!act_next_line(&params, e, want, d->tightening || d->reloaded || d->cluster.share_fell,
+			   clock_now_ns(), &target))
 		return e;
 	err = iomax_write(dir, dev, &target);
 	if (err) {
@@ -896,6 +896,7 @@ int daemon_tick(struct daemon *d)
 		ctl_binding_tick(&d->bindings[i].ctl, dt_s);
 	apply(d, dt_s);
 	d->reloaded = false;
+	d->cluster.share_fell = false;
 	if (d->libvirt_seen_ns) {
 		log_info("libvirt: the domains' limits in io.max %.1f ms after their status file changed",
 			 (clock_now_ns() - d->libvirt_seen_ns) / 1e6);

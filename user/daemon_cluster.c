@@ -170,6 +170,11 @@ static void update_view(struct daemon_cluster *dc, const struct policy_group *g,
 
 		cg->result_ns = at_ns;
 		cluster_share_from_sums(g, &sums, share);
+		for (int id = 0; log_debug_enabled() && id < POLICY_NR_LIMITS; id++)
+			if (g->limits[id].avg)
+				log_debug("cluster: group %s: %s %.1f -> %.1f (%d hosts, %d pressed, %.1f claimed, this one %.1f)",
+					  g->name, policy_limit_name(id), cg->view.share[id], share[id],
+					  sums.hosts, sums.pressed[id], sums.claimed[id], sums.own[id]);
 		memcpy(cg->held[cg->held_next], share, sizeof(share));
 		cg->held_next = (cg->held_next + 1) % DAEMON_CLUSTER_HELD;
 		cluster_view_shared(&cg->view, share, sums.hosts, at_ns);
@@ -194,17 +199,22 @@ static void update_view(struct daemon_cluster *dc, const struct policy_group *g,
 }
 
 /*
- * What this host claims: its use against what it held. A share that just
- * rose is not what the use was measured under (rates are smoothed over
- * about 0.2 s, and io.max follows at the next tick): against it, a host
- * that was pressed at its old share looked idle, claimed its use, and lost
- * the share it had just been given. So the use is judged against the least
- * share held over the last second of exchanges.
+ * What this host claims. Pressed when io.max held one of its members back
+ * in the limit's direction: judged by its use against its share alone, a
+ * host at a share of 20 IOPS, split by its mix into lines of 10 and 10
+ * with its writer held at 10, used half its share, looked idle, and stayed
+ * at 10 w/s while the others split the rest (060, 6.12 VM). Else by its
+ * use against the least share of the last second of exchanges: a share that
+ * just rose is not what the use was measured under (rates are smoothed over
+ * about 0.2 s), and against it a host pressed at its old share looked idle
+ * and lost the share it had just been given.
  */
-static void claims_of(const struct policy_group *g, const struct daemon_cluster_group *cg,
-		      const double use[POLICY_NR_LIMITS], double claim[POLICY_NR_LIMITS])
+static void claims_of(struct daemon *d, int gi, const struct policy_group *g,
+		      const struct daemon_cluster_group *cg, const double use[POLICY_NR_LIMITS],
+		      double claim[POLICY_NR_LIMITS])
 {
 	double held[POLICY_NR_LIMITS] = {};
+	bool held_back[POLICY_NR_LIMITS] = {};
 
 	if (cg->view.mode != CLUSTER_JOINING) {	/* joining, it holds the fallback */
 		for (int id = 0; id < POLICY_NR_LIMITS; id++) {
@@ -214,7 +224,10 @@ static void claims_of(const struct policy_group *g, const struct daemon_cluster_
 					held[id] = cg->held[i][id];
 		}
 	}
-	cluster_claims(g, use, held, cg->view.hosts, claim);
+	for (int i = 0; i < d->nr_bindings; i++)
+		for (int id = 0; d->bindings[i].group == gi && id < POLICY_NR_LIMITS; id++)
+			held_back[id] |= ctl_binding_held_back(&d->bindings[i].ctl, id);
+	cluster_claims(g, use, held, held_back, cg->view.hosts, claim);
 }
 
 /* This host's share of one limit among the group's bindings here (one per
@@ -259,7 +272,8 @@ static void scale_bindings(struct daemon *d, int gi, const struct policy_group *
 				scale[j][id] = c[j].alloc / limit;
 		}
 		for (int j = 0; j < n; j++)
-			ctl_binding_set_scale(&d->bindings[idx[j]].ctl, scale[j]);
+			if (ctl_binding_set_scale(&d->bindings[idx[j]].ctl, scale[j]))
+				d->cluster.share_fell = true;
 	}
 }
 
@@ -289,7 +303,7 @@ void daemon_cluster_tick(struct daemon *d)
 		for (int i = 0; i < d->nr_bindings; i++)
 			for (int id = 0; d->bindings[i].group == gi && id < POLICY_NR_LIMITS; id++)
 				use[id] += ctl_binding_use(&d->bindings[i].ctl, id);
-		claims_of(g, cg, use, claim);
+		claims_of(d, gi, g, cg, use, claim);
 		cluster_publish(dc->client, g->name, claim);
 	}
 	/* groups a reload removed */

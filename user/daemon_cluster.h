@@ -37,6 +37,9 @@ struct daemon_cluster {
 	char host[CLUSTER_MAX_HOST_NAME + 1];
 	struct daemon_cluster_group *groups;
 	int nr_groups;
+	/* a share fell this tick: its lines go down at once, past the
+	 * actuator's write gate, as another host's share has just risen */
+	bool share_fell;
 };
 
 /* After every policy load: open, reopen or close the client as the

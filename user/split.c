@@ -4,6 +4,11 @@
 
 void split_allowance(double budget, struct split_consumer *c, int n)
 {
+	split_allowance_floor(budget, c, n, SPLIT_MIN_SHARE);
+}
+
+void split_allowance_floor(double budget, struct split_consumer *c, int n, double min_share)
+{
 	double floor_share, spare, unsat_sum = 0, total = 0;
 	int nr_sat = 0;
 
@@ -14,7 +19,7 @@ void split_allowance(double budget, struct split_consumer *c, int n)
 			c[i].alloc = 0;
 		return;
 	}
-	floor_share = budget * SPLIT_MIN_SHARE;
+	floor_share = budget * min_share;
 	for (int i = 0; i < n; i++) {
 		/* First tick: no history, share equally. */
 		if (c[i].alloc <= 0) {

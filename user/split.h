@@ -23,6 +23,8 @@ struct split_consumer {
 };
 
 void split_allowance(double budget, struct split_consumer *c, int n);
+/* The same with another floor than SPLIT_MIN_SHARE (a fraction of budget). */
+void split_allowance_floor(double budget, struct split_consumer *c, int n, double min_share);
 /* For the reads and writes of one workload, which are coupled (a throttled
  * write holds a queue slot a read could use): shares follow the measured
  * mix, each direction keeping a small floor so that it can be seen waking;

@@ -55,8 +55,7 @@ double throttle_io_units(uint64_t size, uint64_t iops_size);
 void throttle_set_configure(struct iorate_bucket_set *set, const struct throttle_bucket b[IORATE_NR_LIMITS],
 			    uint64_t iops_size, bool active);
 
-/* Limit id's size in the set, after b's rates changed (share = cluster);
- * the levels stay. */
+/* Limit id's size in the set, after b's rates changed (share = cluster). */
 void throttle_set_resize(struct iorate_bucket_set *set, const struct throttle_bucket *b, int id);
 
 #endif

@@ -64,26 +64,43 @@ static struct policy_group group_of(uint64_t iops_total)
 }
 
 /* A host pressing at 85% of what it holds may want more; one below claims
- * its use with 25% headroom, and at least 2% of the limit. */
+ * its use with 25% headroom, and at least the floor: 2% of the limit, or
+ * twice io.max's (20 IOPS of 600). */
 TEST(cluster_claims_follow_split_rules)
 {
 	struct policy_group g = group_of(600);
 	double use[POLICY_NR_LIMITS] = { [POLICY_IOPS_TOTAL] = 255 };
 	double held[POLICY_NR_LIMITS] = { [POLICY_IOPS_TOTAL] = 300 }, claim[POLICY_NR_LIMITS];
 
-	cluster_claims(&g, use, held, 2, claim);
+	cluster_claims(&g, use, held, NULL, 2, claim);
 	ASSERT_NEAR(claim[POLICY_IOPS_TOTAL], CLUSTER_PRESSED, 0);
 	ASSERT_NEAR(claim[POLICY_BPS_TOTAL], 0, 0);	/* no such limit */
 	use[POLICY_IOPS_TOTAL] = 100;
-	cluster_claims(&g, use, held, 2, claim);
+	cluster_claims(&g, use, held, NULL, 2, claim);
 	ASSERT_NEAR(claim[POLICY_IOPS_TOTAL], 125, 1e-9);
 	use[POLICY_IOPS_TOTAL] = 1;
-	cluster_claims(&g, use, held, 2, claim);
-	ASSERT_NEAR(claim[POLICY_IOPS_TOTAL], 12, 1e-9);
+	cluster_claims(&g, use, held, NULL, 2, claim);
+	ASSERT_NEAR(claim[POLICY_IOPS_TOTAL], 20, 1e-9);
+	ASSERT_NEAR(cluster_min_share(&g, POLICY_IOPS_TOTAL), 20.0 / 600, 1e-12);
+	g.limits[POLICY_IOPS_TOTAL].avg = 6000;
+	ASSERT_NEAR(cluster_min_share(&g, POLICY_IOPS_TOTAL), 0.02, 1e-12);
+	g.limits[POLICY_IOPS_TOTAL].avg = 40;
+	ASSERT_NEAR(cluster_min_share(&g, POLICY_IOPS_TOTAL), 0.25, 1e-12);
+	g.limits[POLICY_IOPS_TOTAL].avg = 600;
+	/* io.max held a member back: pressed, whatever its use */
+	{
+		bool back[POLICY_NR_LIMITS] = { [POLICY_IOPS_TOTAL] = true };
+
+		use[POLICY_IOPS_TOTAL] = 10;
+		held[POLICY_IOPS_TOTAL] = 20;
+		cluster_claims(&g, use, held, back, 2, claim);
+		ASSERT_NEAR(claim[POLICY_IOPS_TOTAL], CLUSTER_PRESSED, 0);
+		held[POLICY_IOPS_TOTAL] = 300;
+	}
 	/* nothing held yet: judged against an even share of 3 hosts */
 	held[POLICY_IOPS_TOTAL] = 0;
 	use[POLICY_IOPS_TOTAL] = 180;
-	cluster_claims(&g, use, held, 3, claim);
+	cluster_claims(&g, use, held, NULL, 3, claim);
 	ASSERT_NEAR(claim[POLICY_IOPS_TOTAL], CLUSTER_PRESSED, 0);
 }
 
@@ -118,8 +135,9 @@ static double shares_of(const struct policy_group *g, const double *claims, int 
 	return total;
 }
 
-/* The shares from the sums are split_allowance's over every host's entry:
- * a pool across hosts divides as a pool across cgroups does. */
+/* The shares from the sums are split_allowance's over every host's entry
+ * (with the cluster's floor): a pool across hosts divides as a pool across
+ * cgroups does. */
 TEST(cluster_share_from_sums_is_split_allowance)
 {
 	struct policy_group g = group_of(600);
@@ -137,10 +155,10 @@ TEST(cluster_share_from_sums_is_split_allowance)
 			c[i].demand = (rand_r(&seed) % 1000) * c[i].alloc / 900.0;
 			held[POLICY_IOPS_TOTAL] = c[i].alloc;
 			use[POLICY_IOPS_TOTAL] = c[i].demand;
-			cluster_claims(&g, use, held, n, claim);
+			cluster_claims(&g, use, held, NULL, n, claim);
 			claims[i] = claim[POLICY_IOPS_TOTAL];
 		}
-		split_allowance(600, c, n);
+		split_allowance_floor(600, c, n, cluster_min_share(&g, POLICY_IOPS_TOTAL));
 		if (!ASSERT_NEAR(shares_of(&g, claims, n, share), 600, 1e-6))
 			return;
 		for (int i = 0; i < n; i++)
@@ -156,13 +174,13 @@ TEST(cluster_share_follows_a_demand_shift)
 	double s[3];
 
 	/* h1 alone busy, pressed at its share; h2, h3 idle at the floor */
-	ASSERT_NEAR(shares_of(&g, (double[]){ CLUSTER_PRESSED, 12, 12 }, 3, s), 600, 1e-6);
-	ASSERT_NEAR(s[0], 576, 1e-6);
-	ASSERT_NEAR(s[1], 12, 1e-6);
+	ASSERT_NEAR(shares_of(&g, (double[]){ CLUSTER_PRESSED, 20, 20 }, 3, s), 600, 1e-6);
+	ASSERT_NEAR(s[0], 560, 1e-6);
+	ASSERT_NEAR(s[1], 20, 1e-6);
 	/* h2 wakes and presses at its floor: h1 and h2 halve the rest */
-	ASSERT_NEAR(shares_of(&g, (double[]){ CLUSTER_PRESSED, CLUSTER_PRESSED, 12 }, 3, s), 600, 1e-6);
-	ASSERT_NEAR(s[0], 294, 1e-6);
-	ASSERT_NEAR(s[1], 294, 1e-6);
+	ASSERT_NEAR(shares_of(&g, (double[]){ CLUSTER_PRESSED, CLUSTER_PRESSED, 20 }, 3, s), 600, 1e-6);
+	ASSERT_NEAR(s[0], 290, 1e-6);
+	ASSERT_NEAR(s[1], 290, 1e-6);
 	/* all three pressed: even */
 	ASSERT_NEAR(shares_of(&g, (double[]){ CLUSTER_PRESSED, CLUSTER_PRESSED, CLUSTER_PRESSED }, 3, s),
 		    600, 1e-6);
@@ -173,8 +191,8 @@ TEST(cluster_share_follows_a_demand_shift)
 	ASSERT_NEAR(s[0], 300, 1e-6);
 	/* more claims than the limit: the floor for the pressed, the rest scaled */
 	ASSERT_NEAR(shares_of(&g, (double[]){ CLUSTER_PRESSED, 400, 400 }, 3, s), 600, 1e-6);
-	ASSERT_NEAR(s[0], 12, 1e-6);
-	ASSERT_NEAR(s[1], 294, 1e-6);
+	ASSERT_NEAR(s[0], 20, 1e-6);
+	ASSERT_NEAR(s[1], 290, 1e-6);
 }
 
 /* No host yet in the sums (a first exchange's race): the whole limit, as
@@ -214,9 +232,18 @@ TEST(cluster_view_holds_then_falls_back)
 	ASSERT_EQ(v.mode, CLUSTER_FALLBACK);
 	ASSERT_NEAR(v.share[POLICY_IOPS_TOTAL], 200, 1e-9);
 	ASSERT_STREQ(cluster_mode_name(v.mode), "fallback");
-	/* back */
-	cluster_view_shared(&v, share, 3, t0 + 5000 * MS);
+	/* back, to a Redis that restarted empty: the first exchange sees
+	 * this host alone, and for a TTL it keeps what it held */
+	share[POLICY_IOPS_TOTAL] = 600;
+	cluster_view_shared(&v, share, 1, t0 + 5000 * MS);
 	ASSERT_EQ(v.mode, CLUSTER_SHARED);
+	ASSERT_NEAR(v.share[POLICY_IOPS_TOTAL], 200, 1e-9);
+	share[POLICY_IOPS_TOTAL] = 150;
+	cluster_view_shared(&v, share, 3, t0 + 5250 * MS);
+	ASSERT_NEAR(v.share[POLICY_IOPS_TOTAL], 150, 1e-9);	/* down at once */
+	share[POLICY_IOPS_TOTAL] = 300;
+	cluster_view_shared(&v, share, 3, t0 + 5000 * MS + CLUSTER_TTL_MS * MS);
+	ASSERT_NEAR(v.share[POLICY_IOPS_TOTAL], 300, 1e-9);	/* up after a TTL */
 	/* an explicit fallback */
 	g.cluster_fallback = 0.25;
 	ASSERT_NEAR(cluster_fallback_share(&g, POLICY_IOPS_TOTAL, 3), 150, 1e-9);

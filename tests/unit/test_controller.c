@@ -166,6 +166,56 @@ TEST(controller_pooled_idle_share_goes_to_busy)
 		pooled_idle_share_goes_to_busy(sim_dts[i]);
 }
 
+/* share = cluster: the host's share scales the pool (rates and bucket
+ * size), and its members divide it as a pool's do; the share moving
+ * (another host woke) moves them within a second, and ctl_binding_use
+ * reports what the members did, the host's entry in the cluster's split.
+ * The tick in which the share fell ran under the old line: that excess is
+ * repaid as any overshoot is (at 1 s ticks over the next three seconds:
+ * 40, 68, 110 against 120, which puts the cluster's sum back). */
+static void cluster_scale_holds_the_hosts_share(double dt)
+{
+	struct policy_group g = sim_group();
+	struct sim_member m[2] = {
+		{ .want = { 2500, 2500 }, .gain = 1, .bytes_per_op = 4096 },
+		{ .want = { 2500, 2500 }, .gain = 1, .bytes_per_op = 4096 },
+	};
+	double half[POLICY_NR_LIMITS] = { 1, 1, 1, 0.5, 1, 1 };
+	double fifth[POLICY_NR_LIMITS] = { 1, 1, 1, 0.2, 1, 1 };
+	struct ctl_binding b;
+	double done[2], at_half = 0, at_fifth = 0, later = 0, use = 0;
+
+	g.share = POLICY_SHARE_CLUSTER;
+	g.limits[POLICY_IOPS_TOTAL].avg = 600;
+	sim_init(&b, &g, false);
+	ctl_binding_set_scale(&b, half);
+	for (int t = 0; t < sim_ticks(10, dt); t++) {
+		sim_tick(&b, m, 2, dt, done);
+		if (sim_sec(t, dt) == 3)
+			at_half += done[0] + done[1];
+		if (t == sim_ticks(4, dt) - 1) {
+			use = ctl_binding_use(&b, POLICY_IOPS_TOTAL);
+			ctl_binding_set_scale(&b, fifth);
+		}
+		if (sim_sec(t, dt) == 6)	/* the first full second, 1 s after */
+			at_fifth += done[0] + done[1];
+		if (sim_sec(t, dt) >= 8)
+			later += (done[0] + done[1]) / 2;
+	}
+	if (!ASSERT_NEAR(at_half, 300, 15) || !ASSERT_NEAR(use, 300, 20) ||
+	    (dt < 1 && !ASSERT_NEAR(at_fifth, 120, 8)) || !ASSERT_NEAR(later, 120, 8) ||
+	    !ASSERT_NEAR(b.pool[POLICY_IOPS_TOTAL].avg, 120, 0))
+		fprintf(stderr, "    tick %g s: %.1f at half, use %.1f, %.1f at a fifth, then %.1f\n", dt,
+			at_half, use, at_fifth, later);
+	ctl_binding_free(&b);
+}
+
+TEST(controller_cluster_scale_holds_the_hosts_share)
+{
+	for (int i = 0; i < SIM_NR_DTS; i++)
+		cluster_scale_holds_the_hosts_share(sim_dts[i]);
+}
+
 /* A pool's lines pass what the pool does: blk-throttle passes whole I/Os
  * per slice (iomax.h), and a pool of 400 cut as 24 and 376 passed 390
  * (020's pooled test on 6.12). */
