@@ -163,6 +163,16 @@ static void set_error(struct cluster *c, const char *what, const char *detail)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* What went wrong on the connection: a read that timed out says so. */
+static const char *io_error(const struct cluster *c)
+{
+	if (!c->ctx)
+		return "no connection";
+	if (c->ctx->err == REDIS_ERR_IO && !strcmp(c->ctx->errstr, strerror(EAGAIN)))
+		return "no reply within " CLUSTER_TIMEOUT_TEXT;
+	return c->ctx->errstr;
+}
+
 static void disconnect(struct cluster *c)
 {
 	if (c->ctx)
@@ -187,7 +197,7 @@ static int connect_redis(struct cluster *c)
 
 		r = command(c, 2, argv, len);
 		if (!r || r->type == REDIS_REPLY_ERROR) {
-			set_error(c, "AUTH", r ? r->str : c->ctx->errstr);
+			set_error(c, "AUTH", r ? r->str : io_error(c));
 			if (r)
 				c->api.free_reply(r);
 			goto fail;
@@ -200,7 +210,7 @@ static int connect_redis(struct cluster *c)
 
 		r = command(c, 3, argv, len);
 		if (!r || r->type != REDIS_REPLY_STRING || r->len != 40) {
-			set_error(c, "SCRIPT LOAD", r ? r->str : c->ctx->errstr);
+			set_error(c, "SCRIPT LOAD", r ? r->str : io_error(c));
 			if (r)
 				c->api.free_reply(r);
 			goto fail;
@@ -324,7 +334,7 @@ static int exchange(struct cluster *c)
 		int bad;
 
 		if (c->api.get_reply(c->ctx, &reply) != REDIS_OK) {
-			set_error(c, "no answer", c->ctx->errstr);
+			set_error(c, "EVALSHA", io_error(c));
 			err = -1;
 			break;
 		}

@@ -23,6 +23,7 @@
 #define CLUSTER_TTL_MS		1000
 /* No answer in this long and Redis counts as lost for the exchange. */
 #define CLUSTER_TIMEOUT_MS	50
+#define CLUSTER_TIMEOUT_TEXT	"50 ms"
 /* How long a host keeps the last share while Redis is lost: the shares
  * still sum to the limit, but stop following demand; 2 s is eight
  * exchanges, past a Redis restart under systemd (about 1 s), short of the
