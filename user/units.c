@@ -98,16 +98,24 @@ int units_parse_rate(const char *s, uint64_t *out, const char **why)
 	return units_parse_size(s, out, why);
 }
 
+/* A whole number and what follows it, blanks skipped. */
+static int units_parse_whole(const char *s, uint64_t *v, const char **rest, const char **why)
+{
+	int err = units_parse_digits(s, v, rest, why);
+
+	if (!err)
+		*rest = units_skip_blanks(*rest);
+	return err;
+}
+
 int units_parse_count(const char *s, uint64_t *out, const char **why)
 {
 	const char *p;
 	uint64_t v;
-	int err;
+	int err = units_parse_whole(s, &v, &p, why);
 
-	err = units_parse_digits(s, &v, &p, why);
 	if (err)
 		return err;
-	p = units_skip_blanks(p);
 	if (*p)
 		return units_fail(why, "must be a plain whole number (no suffix)", -EINVAL);
 	*out = v;
@@ -118,12 +126,10 @@ int units_parse_percent(const char *s, double *frac, const char **why)
 {
 	const char *p;
 	uint64_t v;
-	int err;
+	int err = units_parse_whole(s, &v, &p, why);
 
-	err = units_parse_digits(s, &v, &p, why);
 	if (err)
 		return err;
-	p = units_skip_blanks(p);
 	if (*p != '%' || *units_skip_blanks(p + 1))
 		return units_fail(why, "must be a whole percentage: 25%", -EINVAL);
 	if (v < 1 || v > 100)
