@@ -677,6 +677,9 @@ static void policy_daemon_key(struct policy_parser *ps, const char *key, const c
 	for (k = 0; k < DKEY_NR; k++)
 		if (!strcmp(key, policy_daemon_keys[k]))
 			break;
+	/* the name the value does not say is a path: the same key */
+	if (!strcmp(key, "cluster-password"))
+		k = DKEY_CLUSTER_PASSWORD_FILE;
 	if (k == DKEY_NR) {
 		policy_error(ps, ps->line, key,
 			     "unknown key in [daemon] (tick, accounting, metrics, socket, socket-group, state-dir, move-to, iomax-mode, libvirt-dir, cluster, cluster-host, cluster-password-file)");

@@ -1162,6 +1162,15 @@ TEST(policy_cluster_keys)
 		return;
 	ASSERT_NEAR(p.groups[0].cluster_fallback, 0, 0);
 	policy_free(&p);
+	/* cluster-password: the same key, a file's path */
+	if (!PARSES("[daemon]\ncluster = redis://r\ncluster-password = /etc/iorate/redis.pass\n"
+		    G "share = cluster\niops-total = 600\n", &p))
+		return;
+	ASSERT_STREQ(p.daemon.cluster_password_file, "/etc/iorate/redis.pass");
+	policy_free(&p);
+	ONE_ERROR("[daemon]\ncluster = redis://r\ncluster-password = /a\ncluster-password-file = /b\n"
+		  G "share = cluster\niops-total = 600\n",
+		  "t.conf:4: cluster-password-file: repeated key (first set at line 3)");
 }
 
 TEST(policy_cluster_errors)
