@@ -32,7 +32,6 @@ struct hiredis_api {
 struct cluster_group_io {
 	char name[POLICY_MAX_NAME + 1];
 	char value[256];		/* this host's entry, formatted */
-	uint64_t published_ns;
 	struct cluster_sums sums;	/* the last exchange's */
 	uint64_t result_ns;
 };
@@ -259,15 +258,12 @@ struct exchange_item {
 
 static int snapshot(struct cluster *c, struct exchange_item **out)
 {
-	uint64_t now = clock_now_ns();
 	struct exchange_item *items;
 	int n = 0;
 
 	pthread_mutex_lock(&c->lock);
 	items = calloc(c->nr_groups + 1, sizeof(*items));
 	for (int i = 0; items && i < c->nr_groups; i++) {
-		if (now - c->groups[i].published_ns > CLUSTER_TTL_MS * 1000000ULL)
-			continue;
 		memcpy(items[n].name, c->groups[i].name, sizeof(items[n].name));
 		memcpy(items[n].value, c->groups[i].value, sizeof(items[n].value));
 		n++;
@@ -291,12 +287,13 @@ static void store_result(struct cluster *c, const char *name, const struct clust
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* One round trip for every group: 0, or -1 (connection dropped). */
+/* One round trip for every group: 0, 1 when some group's call failed
+ * (last_error says which way), or -1 (the connection is to be dropped). */
 static int exchange(struct cluster *c)
 {
 	struct exchange_item *items;
 	char ttl[16];
-	int n, sent = 0, err = 0;
+	int n, sent = 0, err = 0, group_failed = 0;
 
 	n = snapshot(c, &items);
 	if (n <= 0) {
@@ -331,7 +328,6 @@ static int exchange(struct cluster *c)
 		void *reply = NULL;
 		redisReply *r;
 		struct cluster_sums sums;
-		int bad;
 
 		if (c->api.get_reply(c->ctx, &reply) != REDIS_OK) {
 			set_error(c, "EVALSHA", io_error(c));
@@ -343,20 +339,24 @@ static int exchange(struct cluster *c)
 		c->stats.bytes_received += reply_bytes(r);
 		pthread_mutex_unlock(&c->lock);
 		if (r->type == REDIS_REPLY_ERROR) {
-			/* NOSCRIPT after a restart without persistence among
-			 * them: the next connection loads it again */
+			/* This group's only, unless the script is gone (a
+			 * restart without persistence): the next connection
+			 * loads it again. Its result ages, and the daemon
+			 * holds, then falls back, for it alone. */
 			set_error(c, "EVALSHA", r->str);
-			c->api.free_reply(r);
-			err = -1;
-			break;
-		}
-		bad = parse_sums(r, &sums) || cluster_value_parse(items[i].value, sums.own);
-		c->api.free_reply(r);
-		if (!bad)
+			if (!strncmp(r->str, "NOSCRIPT", 8))
+				err = -1;
+			group_failed = 1;
+		} else if (parse_sums(r, &sums) || cluster_value_parse(items[i].value, sums.own)) {
+			set_error(c, "EVALSHA", "a reply iorate cannot read");
+			group_failed = 1;
+		} else {
 			store_result(c, items[i].name, &sums, clock_now_ns());
+		}
+		c->api.free_reply(r);
 	}
 	free(items);
-	return err;
+	return err ? err : group_failed;
 }
 
 static void *cluster_thread(void *arg)
@@ -367,6 +367,7 @@ static void *cluster_thread(void *arg)
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop) {
 		struct timespec until = { .tv_sec = next / 1000000000ULL, .tv_nsec = next % 1000000000ULL };
+		int ret = -1;
 		bool ok;
 
 		/* CLOCK_MONOTONIC: cluster_open set the condvar's clock */
@@ -379,14 +380,17 @@ static void *cluster_thread(void *arg)
 		if (next < clock_now_ns())	/* a slow round: no catching up */
 			next = clock_now_ns() + CLUSTER_PERIOD_NS;
 		pthread_mutex_unlock(&c->lock);
-		ok = (c->ctx || !connect_redis(c)) && !exchange(c);
+		if (c->ctx || !connect_redis(c))
+			ret = exchange(c);
+		ok = ret >= 0;
 		if (!ok)
 			disconnect(c);
 		pthread_mutex_lock(&c->lock);
 		if (ok) {
 			c->stats.exchanges++;
 			c->stats.last_ok_ns = clock_now_ns();
-			c->stats.last_error[0] = '\0';
+			if (!ret)
+				c->stats.last_error[0] = '\0';
 		} else {
 			c->stats.failures++;
 		}
@@ -405,6 +409,7 @@ int cluster_open(struct cluster **out, const struct cluster_url *url, const char
 	int ret;
 
 	*out = NULL;
+	snprintf(err, errlen, "out of memory");
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -491,10 +496,21 @@ int cluster_publish(struct cluster *c, const char *group, const double claim[POL
 		snprintf(g->name, sizeof(g->name), "%s", group);
 	}
 	memcpy(g->value, value, sizeof(value));
-	g->published_ns = clock_now_ns();
 out:
 	pthread_mutex_unlock(&c->lock);
 	return ret;
+}
+
+void cluster_forget(struct cluster *c, const char *group)
+{
+	pthread_mutex_lock(&c->lock);
+	for (int i = 0; i < c->nr_groups; i++) {
+		if (strcmp(c->groups[i].name, group))
+			continue;
+		c->groups[i] = c->groups[--c->nr_groups];
+		break;
+	}
+	pthread_mutex_unlock(&c->lock);
 }
 
 int cluster_result(struct cluster *c, const char *group, struct cluster_sums *out,

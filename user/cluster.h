@@ -36,10 +36,10 @@ struct cluster_stats {
 int cluster_open(struct cluster **out, const struct cluster_url *url, const char *self,
 		 const char *password, char *err, size_t errlen);
 void cluster_close(struct cluster *c);
-/* This host's entry for a group, sent at the next exchange. A group not
- * published for CLUSTER_TTL_MS is no longer exchanged (a reload removed
- * it). */
+/* This host's entry for a group, sent at every exchange from now on. */
 int cluster_publish(struct cluster *c, const char *group, const double claim[POLICY_NR_LIMITS]);
+/* A group no longer exchanged (a reload removed it or its share). */
+void cluster_forget(struct cluster *c, const char *group);
 /* The sums the last exchange for group brought back (this host's entry in
  * them), and when: 0, or -ENOENT before the first. */
 int cluster_result(struct cluster *c, const char *group, struct cluster_sums *out,

@@ -9,6 +9,8 @@
 -- KEYS[2] PREFIX:{GROUP}:seen  sorted set: host -> ms of its last exchange
 -- KEYS[3] PREFIX:{GROUP}:sum   hash: hosts, sat1..sat6, claim1..claim6
 -- ARGV: host, entry, TTL in ms
+-- Redis 5 and later replicate a script's effects; before, TIME needs this
+if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[3])
@@ -18,7 +20,11 @@ local function words(v)
   local w = {}
   for x in string.gmatch(v, '%S+') do w[#w + 1] = x end
   if w[1] ~= '2' or #w ~= 7 then return nil end
-  for i = 2, 7 do if not tonumber(w[i]) then return nil end end
+  for i = 2, 7 do
+    local n = tonumber(w[i])
+    -- nan, inf: a sum they entered would never come back out
+    if not n or n ~= n or n == math.huge or n == -math.huge then return nil end
+  end
   return w
 end
 
@@ -60,8 +66,16 @@ if #gone > 0 then
   redis.call('HDEL', KEYS[1], unpack(gone))
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
 end
--- the entries evicted alone leave the count off: recount (rare, O(hosts))
-if tonumber(redis.call('HGET', KEYS[3], 'hosts') or '0') ~= redis.call('HLEN', KEYS[1]) then
+-- a key evicted alone leaves the sums off: the times lost, entries that no
+-- TTL would drop go; the entries lost, the count is wrong; recount either
+-- way (rare, O(hosts))
+local nr = redis.call('HLEN', KEYS[1])
+if redis.call('ZCARD', KEYS[2]) ~= nr then
+  for _, h in ipairs(redis.call('HKEYS', KEYS[1])) do
+    if not redis.call('ZSCORE', KEYS[2], h) then redis.call('HDEL', KEYS[1], h) end
+  end
+  recount()
+elseif tonumber(redis.call('HGET', KEYS[3], 'hosts') or '0') ~= nr then
   recount()
 end
 -- all three go when no host has touched the group for ten TTLs

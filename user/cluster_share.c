@@ -166,13 +166,17 @@ void cluster_view_init(struct cluster_view *v, const struct policy_group *g)
 	fall_back(v, g);
 }
 
+void cluster_view_rejoin(struct cluster_view *v, uint64_t now_ns)
+{
+	v->back_ns = now_ns;
+	memcpy(v->back_cap, v->share, sizeof(v->back_cap));
+}
+
 void cluster_view_shared(struct cluster_view *v, const double share[POLICY_NR_LIMITS], int hosts,
 			 uint64_t now_ns)
 {
-	if (v->mode == CLUSTER_HOLDING || v->mode == CLUSTER_FALLBACK) {
-		v->back_ns = now_ns;
-		memcpy(v->back_cap, v->share, sizeof(v->back_cap));
-	}
+	if (v->mode == CLUSTER_HOLDING || v->mode == CLUSTER_FALLBACK)
+		cluster_view_rejoin(v, now_ns);
 	v->mode = CLUSTER_SHARED;
 	for (int id = 0; id < POLICY_NR_LIMITS; id++) {
 		v->share[id] = share[id];

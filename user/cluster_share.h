@@ -96,6 +96,9 @@ void cluster_view_init(struct cluster_view *v, const struct policy_group *g);
  * of 600 of 600 for an exchange, a window 7% over the limit). */
 void cluster_view_shared(struct cluster_view *v, const double share[POLICY_NR_LIMITS], int hosts,
 			 uint64_t now_ns);
+/* Another Redis from now on: for a TTL the share does not rise above what
+ * is held now, as when coming back from holding. */
+void cluster_view_rejoin(struct cluster_view *v, uint64_t now_ns);
 /* No exchange came back in time: hold the last share, then fall back to
  * cluster-fallback, or the limit divided by the hosts last seen; never
  * unlimited. Returns true when the mode changed (one log line). */

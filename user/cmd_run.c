@@ -309,6 +309,11 @@ int do_run(int argc, char **argv)
 	}
 	log_set_journal(getenv("JOURNAL_STREAM") != NULL);
 	daemon_status_window_init(&r.win);
+	/* A peer gone (Redis killed, a status client that hung up) is an
+	 * EPIPE to handle, not a signal that ends the daemon: hiredis writes
+	 * with write(), and systemd's IgnoreSIGPIPE does not cover a daemon
+	 * started from a shell. */
+	signal(SIGPIPE, SIG_IGN);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);

@@ -221,6 +221,10 @@ void ctl_binding_set_group(struct ctl_binding *b, const struct policy_group *g)
 	b->group = g;
 	if (same)
 		return;
+	/* a group no longer shared across hosts holds its whole limits */
+	if (g->share != POLICY_SHARE_CLUSTER)
+		for (int i = 0; i < POLICY_NR_LIMITS; i++)
+			b->scale[i] = 1;
 	init_buckets(b->pool, g, b->scale, b->sets, b->pool_set, pooled(b));
 	for (int i = 0; i < b->nr_slots; i++)
 		init_buckets(b->slots[i].buckets, g, b->scale, b->sets, b->slots[i].set, !pooled(b));

@@ -165,9 +165,14 @@ int daemon_init(struct daemon *d, const char *policy_path)
 	err = load_policy(d, policy_path, &d->policy);
 	if (err)
 		return err;
-	err = daemon_cluster_configure(d, &d->policy);
-	if (err)
-		return err;
+	{
+		struct daemon_cluster_next next;
+
+		err = daemon_cluster_prepare(d, &d->policy, &next);
+		if (err)
+			return err;
+		daemon_cluster_commit(d, &next);
+	}
 	log_libvirt(d);
 	err = cgroupfs_find_io_root(d->cgroot, sizeof(d->cgroot), &is_v2);
 	if (err || !is_v2) {
@@ -936,12 +941,13 @@ int daemon_handle_libvirt(struct daemon *d)
 static int reload(struct daemon *d, const char *why)
 {
 	struct policy fresh = {};
+	struct daemon_cluster_next cluster_next = {};
 	struct group_members *members;
 	int err, j = 0, *new_index;
 
 	err = load_policy(d, d->policy_path, &fresh);
 	if (!err)
-		err = daemon_cluster_configure(d, &fresh);
+		err = daemon_cluster_prepare(d, &fresh, &cluster_next);
 	if (err) {
 		log_error("reload of %s%s%s rejected; the running policy stays", d->policy_path,
 			  why ? " after " : "", why ? why : "");
@@ -953,6 +959,7 @@ static int reload(struct daemon *d, const char *why)
 	 * is the operator's, applied by the operator's reload) */
 	if (why && policy_groups_equal(&fresh, &d->policy)) {
 		log_debug("%s: the groups are unchanged", why);
+		daemon_cluster_next_free(&cluster_next);
 		policy_free(&fresh);
 		return 0;
 	}
@@ -961,6 +968,7 @@ static int reload(struct daemon *d, const char *why)
 	if (!members || !new_index) {
 		free(members);
 		free(new_index);
+		daemon_cluster_next_free(&cluster_next);
 		policy_free(&fresh);
 		return -ENOMEM;
 	}
@@ -996,6 +1004,7 @@ static int reload(struct daemon *d, const char *why)
 	d->members = members;
 	policy_free(&d->policy);
 	d->policy = fresh;
+	daemon_cluster_commit(d, &cluster_next);
 	{
 		bool was_steady = d->steady;
 

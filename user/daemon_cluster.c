@@ -67,24 +67,28 @@ static bool any_cluster_group(const struct policy *p)
 	return false;
 }
 
-int daemon_cluster_configure(struct daemon *d, const struct policy *p)
+void daemon_cluster_next_free(struct daemon_cluster_next *next)
+{
+	cluster_close(next->client);
+	if (next->with) {
+		explicit_bzero(next->with, strlen(next->with));
+		free(next->with);
+	}
+	memset(next, 0, sizeof(*next));
+}
+
+int daemon_cluster_prepare(struct daemon *d, const struct policy *p, struct daemon_cluster_next *next)
 {
 	struct daemon_cluster *dc = &d->cluster;
 	const struct policy_daemon *pd = &p->daemon;
-	char self[CLUSTER_MAX_HOST_NAME + 1], password[512], why[512];
+	char self[CLUSTER_MAX_HOST_NAME + 1], password[512] = "", why[512];
 	struct cluster_url url;
-	struct cluster *client;
-	char *with = NULL;
 	const char *bad;
 	int err;
 
+	memset(next, 0, sizeof(*next));
 	if (!any_cluster_group(p)) {
-		if (dc->client)
-			log_info("cluster: no group has share = cluster any more; leaving %s", dc->url);
-		cluster_close(dc->client);
-		dc->client = NULL;
-		free(dc->opened_with);
-		dc->opened_with = NULL;
+		next->change = dc->client != NULL;	/* to none */
 		return 0;
 	}
 	if (pd->cluster_host) {
@@ -95,18 +99,9 @@ int daemon_cluster_configure(struct daemon *d, const struct policy *p)
 		return -EINVAL;
 	}
 	self[sizeof(self) - 1] = '\0';
-	if (asprintf(&with, "%s %s %s", pd->cluster, self,
-		     pd->cluster_password_file ? pd->cluster_password_file : "") < 0)
-		return -ENOMEM;
-	/* the same Redis, name and password file: the connection stays */
-	if (dc->client && !strcmp(with, dc->opened_with)) {
-		free(with);
-		return 0;
-	}
 	bad = cluster_url_parse(pd->cluster, &url);
 	if (bad) {	/* the parser checked it: only a bug gets here */
 		log_error("%s:%d: cluster: %s", p->path, pd->cluster_line, bad);
-		free(with);
 		return -EINVAL;
 	}
 	if (pd->cluster_password_file) {
@@ -115,26 +110,60 @@ int daemon_cluster_configure(struct daemon *d, const struct policy *p)
 		if (err) {
 			log_error("%s:%d: cluster-password-file: %s", p->path,
 				  pd->cluster_password_line, why);
-			free(with);
 			return err;
 		}
 	}
-	err = cluster_open(&client, &url, self, pd->cluster_password_file ? password : NULL, why,
-			   sizeof(why));
+	/* the password itself too: a rotated one takes a new connection */
+	if (asprintf(&next->with, "%s %s %s", pd->cluster, self, password) < 0) {
+		next->with = NULL;
+		explicit_bzero(password, sizeof(password));
+		return -ENOMEM;
+	}
+	if (dc->client && !strcmp(next->with, dc->opened_with)) {
+		explicit_bzero(password, sizeof(password));
+		daemon_cluster_next_free(next);
+		return 0;	/* the same Redis, name and password */
+	}
+	err = cluster_open(&next->client, &url, self, *password ? password : NULL, why, sizeof(why));
 	explicit_bzero(password, sizeof(password));
 	if (err) {
 		log_error("%s:%d: cluster: %s", p->path, pd->cluster_line, why);
-		free(with);
+		daemon_cluster_next_free(next);
 		return err;
 	}
-	cluster_close(dc->client);
-	dc->client = client;
-	free(dc->opened_with);
-	dc->opened_with = with;
-	snprintf(dc->url, sizeof(dc->url), "%s", pd->cluster);
-	snprintf(dc->host, sizeof(dc->host), "%s", self);
-	log_info("cluster: sharing through %s as host '%s'", dc->url, dc->host);
+	next->change = true;
+	snprintf(next->url, sizeof(next->url), "%s", pd->cluster);
+	snprintf(next->host, sizeof(next->host), "%s", self);
 	return 0;
+}
+
+void daemon_cluster_commit(struct daemon *d, struct daemon_cluster_next *next)
+{
+	struct daemon_cluster *dc = &d->cluster;
+	uint64_t now = clock_now_ns();
+
+	if (!next->change)
+		return;
+	if (!next->client) {
+		log_info("cluster: no group has share = cluster any more; leaving %s", dc->url);
+		daemon_cluster_free(dc);
+		return;
+	}
+	/* Another Redis (or name, or password) starts with only the hosts
+	 * that reached it: as after a restart, no share rises for a TTL. */
+	for (int i = 0; dc->client && i < dc->nr_groups; i++)
+		cluster_view_rejoin(&dc->groups[i].view, now);
+	cluster_close(dc->client);
+	if (dc->opened_with) {
+		explicit_bzero(dc->opened_with, strlen(dc->opened_with));
+		free(dc->opened_with);
+	}
+	dc->client = next->client;
+	dc->opened_with = next->with;
+	snprintf(dc->url, sizeof(dc->url), "%s", next->url);
+	snprintf(dc->host, sizeof(dc->host), "%s", next->host);
+	memset(next, 0, sizeof(*next));
+	log_info("cluster: sharing through %s as host '%s'", dc->url, dc->host);
 }
 
 static struct daemon_cluster_group *group_view(struct daemon_cluster *dc, const struct policy_group *g)
@@ -164,8 +193,9 @@ static void update_view(struct daemon_cluster *dc, const struct policy_group *g,
 	struct cluster_sums sums;
 	uint64_t at_ns;
 
+	/* signed: the thread may store a result after now was read */
 	if (!cluster_result(dc->client, g->name, &sums, &at_ns) && at_ns != cg->result_ns &&
-	    now - at_ns < DAEMON_CLUSTER_STALE_NS) {
+	    (int64_t)(now - at_ns) < (int64_t)DAEMON_CLUSTER_STALE_NS) {
 		double share[POLICY_NR_LIMITS];
 
 		cg->result_ns = at_ns;
@@ -183,7 +213,8 @@ static void update_view(struct daemon_cluster *dc, const struct policy_group *g,
 				 sums.hosts, dc->url);
 		return;
 	}
-	if (cg->view.mode == CLUSTER_SHARED && now - cg->view.ok_ns < DAEMON_CLUSTER_STALE_NS)
+	if (cg->view.mode == CLUSTER_SHARED &&
+	    (int64_t)(now - cg->view.ok_ns) < (int64_t)DAEMON_CLUSTER_STALE_NS)
 		return;		/* between two exchanges */
 	if (!cluster_view_lost(&cg->view, g, now))
 		return;
@@ -306,17 +337,23 @@ void daemon_cluster_tick(struct daemon *d)
 		claims_of(d, gi, g, cg, use, claim);
 		cluster_publish(dc->client, g->name, claim);
 	}
-	/* groups a reload removed */
-	for (int i = 0; i < dc->nr_groups; i++)
+	/* groups a reload removed, or made other than cluster */
+	for (int i = 0; i < dc->nr_groups; i++) {
 		if (dc->groups[i].seen)
 			dc->groups[j++] = dc->groups[i];
+		else
+			cluster_forget(dc->client, dc->groups[i].name);
+	}
 	dc->nr_groups = j;
 }
 
 void daemon_cluster_free(struct daemon_cluster *dc)
 {
 	cluster_close(dc->client);
-	free(dc->opened_with);
+	if (dc->opened_with) {
+		explicit_bzero(dc->opened_with, strlen(dc->opened_with));
+		free(dc->opened_with);
+	}
 	free(dc->groups);
 	memset(dc, 0, sizeof(*dc));
 }

@@ -32,7 +32,7 @@ struct daemon_cluster_group {
 
 struct daemon_cluster {
 	struct cluster *client;		/* NULL: no cluster group */
-	char *opened_with;		/* url, host and password file, to see a reload change them */
+	char *opened_with;		/* url, host and password, to see a reload change them */
 	char url[320];
 	char host[CLUSTER_MAX_HOST_NAME + 1];
 	struct daemon_cluster_group *groups;
@@ -42,10 +42,24 @@ struct daemon_cluster {
 	bool share_fell;
 };
 
-/* After every policy load: open, reopen or close the client as the
- * policy's [daemon] cluster keys say. An error (hiredis missing, a
- * password file others can read) rejects the policy. */
-int daemon_cluster_configure(struct daemon *d, const struct policy *p);
+/* What a policy's cluster keys ask for, made ready before the policy is
+ * taken (daemon_cluster_prepare), and put in place once it is
+ * (daemon_cluster_commit), so that a policy rejected later changes
+ * nothing. */
+struct daemon_cluster_next {
+	bool change;			/* commit replaces or closes the client */
+	struct cluster *client;		/* the new one; NULL with change: none */
+	char *with;
+	char url[320];
+	char host[CLUSTER_MAX_HOST_NAME + 1];
+};
+/* 0 with next filled (change false: keep the client as it is), or -errno
+ * (hiredis missing, a password file others can read), logged as
+ * file:line: key: ... */
+int daemon_cluster_prepare(struct daemon *d, const struct policy *p, struct daemon_cluster_next *next);
+void daemon_cluster_commit(struct daemon *d, struct daemon_cluster_next *next);
+/* A prepared change not taken (the policy was rejected after all). */
+void daemon_cluster_next_free(struct daemon_cluster_next *next);
 /* Before the bindings' tick: scale them to this host's shares, and
  * publish their use. */
 void daemon_cluster_tick(struct daemon *d);

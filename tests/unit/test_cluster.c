@@ -244,6 +244,11 @@ TEST(cluster_view_holds_then_falls_back)
 	share[POLICY_IOPS_TOTAL] = 300;
 	cluster_view_shared(&v, share, 3, t0 + 5000 * MS + CLUSTER_TTL_MS * MS);
 	ASSERT_NEAR(v.share[POLICY_IOPS_TOTAL], 300, 1e-9);	/* up after a TTL */
+	/* another Redis (a reload): no rise for a TTL either */
+	cluster_view_rejoin(&v, t0 + 9000 * MS);
+	share[POLICY_IOPS_TOTAL] = 600;
+	cluster_view_shared(&v, share, 1, t0 + 9250 * MS);
+	ASSERT_NEAR(v.share[POLICY_IOPS_TOTAL], 300, 1e-9);
 	/* an explicit fallback */
 	g.cluster_fallback = 0.25;
 	ASSERT_NEAR(cluster_fallback_share(&g, POLICY_IOPS_TOTAL, 3), 150, 1e-9);

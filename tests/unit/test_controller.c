@@ -207,6 +207,15 @@ static void cluster_scale_holds_the_hosts_share(double dt)
 	    !ASSERT_NEAR(b.pool[POLICY_IOPS_TOTAL].avg, 120, 0))
 		fprintf(stderr, "    tick %g s: %.1f at half, use %.1f, %.1f at a fifth, then %.1f\n", dt,
 			at_half, use, at_fifth, later);
+	/* a reload to share = pooled: the whole limit again */
+	{
+		struct policy_group pooled = g;
+
+		pooled.share = POLICY_SHARE_POOLED;
+		ctl_binding_set_group(&b, &pooled);
+		ASSERT_NEAR(b.pool[POLICY_IOPS_TOTAL].avg, 600, 0);
+		ASSERT_NEAR(b.scale[POLICY_IOPS_TOTAL], 1, 0);
+	}
 	ctl_binding_free(&b);
 }
 
