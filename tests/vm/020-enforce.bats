@@ -163,7 +163,11 @@ teardown() { vm_teardown; }
 	start_daemon
 	fio_in /pool-a pool0 16 --rw=randread --bs=4k --iodepth=8
 	fio_in /pool-b pool0 8 --rw=randwrite --bs=4k --iodepth=8
-	wait_for 20 disk_busy pool0
+	# both members, not the disk: pool-b's fio started 2-3 s after
+	# pool-a's once, and the first window held it ramping (254 = 198 +
+	# 56, CI 2026-12-07)
+	wait_for 20 cg_busy /pool-a pool0
+	wait_for 20 cg_busy /pool-b pool0
 	sleep 2
 	sample_disk pool0 12 "$WORK/win"
 	cat "$WORK/win"

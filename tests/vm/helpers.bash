@@ -19,6 +19,14 @@ vm_teardown() {
 	if [[ -s ${WORK:-/nonexistent}/daemon.log ]]; then
 		echo "--- daemon log (last 20 lines)"
 		tail -20 "$WORK/daemon.log"
+		# IORATE_VM_KEEP_LOGS=1 (with IORATE_VM_OUTDIR): the whole log,
+		# and the windows, kept on the host for tracing a failure
+		if [[ -n ${IORATE_VM_KEEP_LOGS:-} && -n ${IORATE_VM_OUTDIR:-} ]]; then
+			local keep
+			keep=$IORATE_VM_OUTDIR/$(basename "$BATS_TEST_FILENAME" .bats).$BATS_TEST_NUMBER.$(date +%s)
+			cp "$WORK/daemon.log" "$keep.log"
+			[[ ! -f $WORK/win ]] || cp "$WORK/win" "$keep.win"
+		fi
 	fi
 	stop_daemon || true
 	local pid c
@@ -113,6 +121,24 @@ disk_busy() {
 	before=$(awk '{ print $1 + $5 }' "/sys/block/$1/stat")
 	sleep 0.2
 	awk -v b="$before" '{ exit !($1 + $5 - b >= 20) }' "/sys/block/$1/stat"
+}
+
+# cg_busy /CG DISK: the cgroup completed at least 5 I/Os on DISK in the
+# last 200 ms (io.stat). disk_busy says the disk is busy, which one early
+# member is enough for: fio under TCG can start a second member's I/O
+# seconds after the first's (020's pooled case sampled the second ramping).
+cg_busy() {
+	local dev before
+	dev=$(devnum "$2")
+	before=$(cg_ios "$1" "$dev")
+	sleep 0.2
+	(( $(cg_ios "$1" "$dev") - before >= 5 ))
+}
+
+# cg_ios /CG MAJ:MIN: the reads and writes io.stat counts for the cgroup there
+cg_ios() {
+	awk -v d="$2" '$1 == d { for (i = 2; i <= NF; i++) if ($i ~ /^[rw]ios=/) { split($i, kv, "="); n += kv[2] } }
+		END { print n + 0 }' "$CG$1/io.stat"
 }
 
 write_policy() {
