@@ -667,10 +667,18 @@ static void learn_trim(const struct ctl_binding *b, struct ctl_slot *s, int k, i
 	 * writeback flushes at 220 against 200). Learnt against what the
 	 * line in force was to deliver instead, the trim explained a
 	 * shortfall away without the line ever moving (6.1, steady, a
-	 * saturating randrw under a total: mean 348 against 400). */
+	 * saturating randrw under a total: mean 348 against 400). The window
+	 * is a share of the larger of the two: the actuator moves a line past
+	 * its hysteresis of the line in force, so against the wish alone a
+	 * line above it was left unlearnt and unwritten in between. Steady
+	 * mode (10% both ways) latched so: a line of 110 and a wish of 99,
+	 * 11 apart, past 10% of the wish, not past 10% of the line (6.1: 029
+	 * held wiops=110 and every window at 109-111 against 100; 031's
+	 * windows went from 100 to 110-113 and stayed). */
 	if (s->line_waiting || !wished ||
 	    fabs((double)force - (double)wished) >
-	    (b->steady ? CTL_STEADY_IN_FORCE_SHARE : CTL_IN_FORCE_SHARE) * wished)
+	    (b->steady ? CTL_STEADY_IN_FORCE_SHARE : CTL_IN_FORCE_SHARE) *
+	    fmax((double)force, (double)wished))
 		return;
 	/* Far above what the line in force lets through, io.max was not
 	 * holding (steady mode runs where that happens), or the rates still
