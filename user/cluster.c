@@ -388,7 +388,6 @@ static void *cluster_thread(void *arg)
 		pthread_mutex_lock(&c->lock);
 		if (ok) {
 			c->stats.exchanges++;
-			c->stats.last_ok_ns = clock_now_ns();
 			if (!ret)
 				c->stats.last_error[0] = '\0';
 		} else {
@@ -537,9 +536,4 @@ void cluster_get_stats(struct cluster *c, struct cluster_stats *out)
 	pthread_mutex_lock(&c->lock);
 	*out = c->stats;
 	pthread_mutex_unlock(&c->lock);
-}
-
-const char *cluster_self(const struct cluster *c)
-{
-	return c->self;
 }

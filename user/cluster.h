@@ -27,7 +27,6 @@ struct cluster_stats {
 	uint64_t connects;		/* connections made */
 	uint64_t calls;			/* commands sent */
 	uint64_t bytes_sent, bytes_received;	/* RESP, as on the wire */
-	uint64_t last_ok_ns;
 	char last_error[128];		/* "" after a success */
 };
 
@@ -45,6 +44,5 @@ void cluster_forget(struct cluster *c, const char *group);
 int cluster_result(struct cluster *c, const char *group, struct cluster_sums *out,
 		   uint64_t *at_ns);
 void cluster_get_stats(struct cluster *c, struct cluster_stats *out);
-const char *cluster_self(const struct cluster *c);
 
 #endif
