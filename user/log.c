@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 
@@ -33,6 +34,15 @@ static void log_vprint(enum log_level level, const char *fmt, va_list ap)
 	if (log_journal)
 		fprintf(stderr, "<%d>", prio[level]);
 	fprintf(stderr, "iorate: %s", tag[level]);
+	/* A debug line carries CLOCK_MONOTONIC, the clock of BPF's
+	 * timestamps and of a tracer's samples: a trace lines the daemon's
+	 * io.max writes up against the disk's own counts with it. */
+	if (level == LOG_LEVEL_DEBUG) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		fprintf(stderr, "%ld.%03ld ", (long)ts.tv_sec, ts.tv_nsec / 1000000);
+	}
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
