@@ -5,6 +5,9 @@
 
 bats_require_minimum_version 1.5.0
 
+# Not kernel-specific: on 6.12 only (the Makefile's one-kernel tag).
+# bats file_tags=one-kernel
+
 load helpers
 
 # IORATE_BIN: a binary built elsewhere (make OUTPUT=...), default build/iorate

@@ -5,6 +5,9 @@
 # where a libvirt-shaped member shows as its VM's name beside its group.
 # Runs inside the VM (tools/vmtest --kernel 6.12 -- bats tests/vm/035-top.bats).
 
+# Not kernel-specific: on 6.12 only (the Makefile's one-kernel tag).
+# bats file_tags=one-kernel
+
 load helpers
 
 # IORATE_BIN: a binary built elsewhere (make OUTPUT=...), default build/iorate

@@ -485,6 +485,7 @@ print("%d cgroups made and removed in %.1f s (%d rmdir retries)" % (n, time.mono
 fw_errors() { status_json | jq .counters.iomax_errors; }
 log_count() { grep -c "$1" "$WORK/daemon.log" || true; }
 
+# bats test_tags=one-kernel
 @test "io.max writes failing with EINVAL, then EBUSY: said once each, retried, the line keeps its value, the other limit holds" {
 	steady_setup
 	disk_create fw0
@@ -536,6 +537,7 @@ log_count() { grep -c "$1" "$WORK/daemon.log" || true; }
 
 # ---- 4. state directory unwritable -------------------------------------------
 
+# bats test_tags=one-kernel
 @test "the state directory turns read-only: the daemon warns and keeps enforcing, SIGTERM still restores" {
 	steady_setup
 	cg_create /sw1
@@ -564,6 +566,7 @@ log_count() { grep -c "$1" "$WORK/daemon.log" || true; }
 	[ -z "$(iomax_file /sw2)" ]
 }
 
+# bats test_tags=one-kernel
 @test "a file where the state directory should be: the daemon warns, starts and enforces" {
 	steady_setup
 	: > "$WORK/notadir"
@@ -581,6 +584,7 @@ log_count() { grep -c "$1" "$WORK/daemon.log" || true; }
 
 # ---- 5. the policy file half-written or deleted, then SIGHUP -----------------
 
+# bats test_tags=one-kernel
 @test "a half-written or deleted policy file on SIGHUP: an error in the log, the running policy stays" {
 	steady_setup
 	POLICY=$WORK/policy.conf
@@ -608,6 +612,7 @@ log_count() { grep -c "$1" "$WORK/daemon.log" || true; }
 
 # ---- 6. 100 reloads in one second --------------------------------------------
 
+# bats test_tags=one-kernel
 @test "100 reloads in one second under load: alive, limits right, fds and RSS stable" {
 	need python3 "tools/deps.txt"
 	steady_setup
