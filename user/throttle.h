@@ -23,6 +23,7 @@ struct throttle_bucket {
 	unsigned int burst_length;	/* seconds at max (QEMU's max-length) */
 	double one;		/* fixed-point counts per unit: 1 (bytes), 65536 (ops) */
 	struct iorate_bucket *state;	/* level, burst_level: in the bucket set */
+	bool burst_spent;	/* left max at its edge; max again with THROTTLE_REENTER_S of room */
 };
 
 void throttle_bucket_init(struct throttle_bucket *b, uint64_t avg, uint64_t max,
@@ -39,7 +40,8 @@ void throttle_charge(struct throttle_bucket *b, double units);
  * happened, so this is QEMU's charge-then-leak). The level is capped at one
  * second of avg above the bucket: an overshoot from before iorate took
  * control (or from an io.max that was not yet in force) is repaid within a
- * second instead of starving the owner for long. */
+ * second instead of starving the owner for long. A bucket with a max then
+ * says whether it bursts next tick (throttle_target_rate). */
 void throttle_settle(struct throttle_bucket *b, double dt_s);
 /* The rate (units/s) the owner may run at until the next tick, dt_s from
  * now: max while a burst bucket has room, avg otherwise, less the debt of

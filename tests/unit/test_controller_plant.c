@@ -320,14 +320,14 @@ TEST(plant_61_burst_ends_without_letting_the_queue_through)
 			fprintf(stderr, "    tick %g s, timed: windows %.0f-%.0f after the burst, %u wrapped\n",
 				sim_dts[i], timed.lo, timed.hi, timed.wraps);
 	}
-	/* the failure it fixes, at 10 ms and 1 s ticks in the model */
-	for (int i = 0; i < SIM_NR_DTS; i += 2) {
-		struct plant_run untimed = burst_61(false, sim_dts[i]);
+	/* the failure it fixes, at 10 ms ticks in the model (at 1 s it
+	 * wrapped too until a burst needed 0.2 s of room at max to start
+	 * again, throttle.c: then the untimed line held 50 there) */
+	struct plant_run untimed = burst_61(false, sim_dts[0]);
 
-		if (!ASSERT_TRUE(untimed.wraps > 0) || !ASSERT_TRUE(untimed.hi > 2 * 50))
-			fprintf(stderr, "    tick %g s, untimed: windows %.0f-%.0f, %u wrapped\n",
-				sim_dts[i], untimed.lo, untimed.hi, untimed.wraps);
-	}
+	if (!ASSERT_TRUE(untimed.wraps > 0) || !ASSERT_TRUE(untimed.hi > 2 * 50))
+		fprintf(stderr, "    tick %g s, untimed: windows %.0f-%.0f, %u wrapped\n",
+			sim_dts[0], untimed.lo, untimed.hi, untimed.wraps);
 }
 
 /*
@@ -377,7 +377,11 @@ TEST(plant_61_steady_burst_and_its_credit_teach_no_trim)
  * the credit spent fills it again: untimed, the windows after the burst
  * went 2816 4416 4928 round and round (the VM: 4992 and 5248 against the
  * test's 4915, CI 2026-12-07). Timed, every window from the second after
- * the burst is within 5% of 4096 KiB/s.
+ * the burst is within 5% of 4096 KiB/s. The stall a missed phase still
+ * left put max back for a tick (the VM: 4992 and 4736, CI 2026-12-07 again)
+ * until a burst was entered again only with 0.2 s of room at max
+ * (throttle.c): since then the untimed lowering holds within 5% too, and
+ * this test keeps both.
  */
 static void bps_burst_612(enum act_timing timing, double after[8])
 {
@@ -413,14 +417,12 @@ TEST(plant_612_bps_burst_ends_without_a_debt_cycle)
 
 	bps_burst_612(ACT_TIMED_FORCED, timed);
 	bps_burst_612(ACT_UNTIMED, untimed);
-	for (int i = 1; i < 8; i++)
+	for (int i = 1; i < 8; i++) {
 		if (!ASSERT_TRUE(fabs(timed[i] - 4096) <= 0.05 * 4096))
 			fprintf(stderr, "    timed: window %d after the burst %.0f KiB/s\n", i + 1,
 				timed[i]);
-	/* the failure it fixes */
-	double worst = 0;
-
-	for (int i = 1; i < 8; i++)
-		worst = fmax(worst, untimed[i]);
-	ASSERT_TRUE(worst > 1.2 * 4096);
+		if (!ASSERT_TRUE(fabs(untimed[i] - 4096) <= 0.05 * 4096))
+			fprintf(stderr, "    untimed: window %d after the burst %.0f KiB/s\n", i + 1,
+				untimed[i]);
+	}
 }
