@@ -234,15 +234,59 @@ int BPF_PROG(bio_split, struct bio *bio, unsigned int new_sector)
 	__u32 dev = disk_dev(bio_disk(bio));
 	struct iorate_usage_key key = {};
 	struct iorate_usage *u;
+	int dir;
 
 	if (!dev)
 		return 0;
 	key.cgroup_id = bio_cgroup_id(bio);
 	key.dev = dev;
+	dir = op_dir(bio->bi_opf) & 3;
+	u = usage_of(&key);
+	if (!u)
+		return 0;
+	__sync_fetch_and_add(&u->io[IORATE_LEVEL_BIO][dir].ops, 1);
+	if (dir <= IORATE_DIR_WRITE)
+		__sync_fetch_and_add(&u->split_pieces[dir], 1);
+	return 0;
+}
+
+/* One bio or request fewer at the disk than bios past blk-throttle: a bio
+ * merged into a request (at the plug or the scheduler), or a request into
+ * another. iorate explain's; the daemon leaves these programs out
+ * (METER_SEE_MERGES), a lookup per merge that enforcement does not use. */
+static __always_inline int count_merge(struct gendisk *disk, struct bio *bio, __u64 opf)
+{
+	__u32 dev = disk_dev(disk);
+	struct iorate_usage_key key = {};
+	struct iorate_usage *u;
+	int dir = op_dir(opf);
+
+	if (!dev || !bio || dir > IORATE_DIR_WRITE)
+		return 0;
+	key.cgroup_id = bio_cgroup_id(bio);
+	key.dev = dev;
 	u = usage_of(&key);
 	if (u)
-		__sync_fetch_and_add(&u->io[IORATE_LEVEL_BIO][op_dir(bio->bi_opf) & 3].ops, 1);
+		__sync_fetch_and_add(&u->merged[dir & 1], 1);
 	return 0;
+}
+
+SEC("tp_btf/block_bio_backmerge")
+int BPF_PROG(bio_backmerge, struct bio *bio)
+{
+	return count_merge(bio_disk(bio), bio, bio->bi_opf);
+}
+
+SEC("tp_btf/block_bio_frontmerge")
+int BPF_PROG(bio_frontmerge, struct bio *bio)
+{
+	return count_merge(bio_disk(bio), bio, bio->bi_opf);
+}
+
+SEC("tp_btf/block_rq_merge")
+int BPF_PROG(rq_merge, struct request *rq)
+{
+	return count_merge(rq_disk(rq), rq->bio, rq->cmd_flags);
 }
 
 /*

@@ -64,6 +64,12 @@ struct iorate_usage {
 	 * fsync's nor an O_DIRECT write */
 	__u64 background_ops;
 	__u64 background_bytes;
+	/* bio level, reads and writes, for iorate explain: the extra pieces
+	 * block_split made (counted in io[IORATE_LEVEL_BIO] as well), and the
+	 * bios and requests merged into a request another bio started
+	 * (counted only by a meter opened with METER_SEE_MERGES) */
+	__u64 split_pieces[2];
+	__u64 merged[2];
 };
 
 /* QEMU's six limits, in QEMU's order (the policy's enum follows it). */

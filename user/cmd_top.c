@@ -414,7 +414,7 @@ static int top_batch(struct top_opts *o)
 	else
 		log_warn("no cgroup hierarchy with io or blkio found: cgroups shown by id");
 
-	err = meter_open(&meter);
+	err = meter_open(&meter, 0);
 	if (err)
 		goto cleanup;
 	err = meter_read(meter, &prev);

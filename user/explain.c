@@ -64,6 +64,9 @@ static void judge(struct explain_result *r)
 	int d = r->dir;
 	double sys = r->rate[EXPLAIN_SYSCALLS][d], bio = r->rate[EXPLAIN_BIOS][d];
 	double req = r->rate[EXPLAIN_REQUESTS][d];
+	/* bios as submitted: the page cache's doing is up to here, a split's
+	 * pieces are the block layer's */
+	double whole = bio - r->split_rate[d];
 	double burst = 0, cache = 0, block = 0;
 
 	if (req <= 0) {
@@ -74,9 +77,9 @@ static void judge(struct explain_result *r)
 	    2 * r->top_windows <= r->nr_windows)
 		burst = r->largest_s / req;
 	if (sys >= 1)
-		cache = bio / sys;
-	if (bio > 0)
-		block = req / bio;
+		cache = whole / sys;
+	if (whole > 0)
+		block = req / whole;
 	if (burst >= EXPLAIN_ADDS && burst >= cache && burst >= block)
 		snprintf(r->verdict, sizeof(r->verdict),
 			 "%s: %.0f%% of device %s came in %d of every %d seconds (the largest %.0f/s, the mean %.0f/s)",
@@ -87,11 +90,11 @@ static void judge(struct explain_result *r)
 			 r->largest_s, req);
 	else if (cache >= EXPLAIN_ADDS && cache >= block)
 		snprintf(r->verdict, sizeof(r->verdict),
-			 "the page cache: %.0f %s syscalls/s became %.0f bios/s", sys, dir_adj[d], bio);
+			 "the page cache: %.0f %s syscalls/s became %.0f bios/s", sys, dir_adj[d], whole);
 	else if (block >= EXPLAIN_ADDS)
 		snprintf(r->verdict, sizeof(r->verdict),
-			 "the block layer: %.0f %s bios/s became %.0f requests/s at the disk (split to its limits)",
-			 bio, dir_adj[d], req);
+			 "the block layer: %.0f %s bios/s became %.0f requests/s at the disk (%.0f/s pieces of split bios, %.0f/s merged)",
+			 whole, dir_adj[d], req, r->split_rate[d], r->merged_rate[d]);
 	else
 		snprintf(r->verdict, sizeof(r->verdict),
 			 "no stage adds: %.0f %s/s at the disk for %.0f %s/s issued", req, dir_noun[d],
@@ -101,6 +104,7 @@ static void judge(struct explain_result *r)
 void explain_summarize(const struct explain_window *w, int n, struct explain_result *r)
 {
 	double count[EXPLAIN_NR_STAGES][EXPLAIN_NR_DIRS] = { { 0 } }, disk[EXPLAIN_NR_DIRS] = { 0 };
+	double split[EXPLAIN_NR_DIRS] = { 0 }, merged[EXPLAIN_NR_DIRS] = { 0 };
 	double background = 0, secs = 0, sys_secs = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -111,6 +115,8 @@ void explain_summarize(const struct explain_window *w, int n, struct explain_res
 			sys_secs += w[i].seconds;
 		for (int d = 0; d < EXPLAIN_NR_DIRS; d++) {
 			disk[d] += w[i].disk[d];
+			split[d] += w[i].split[d];
+			merged[d] += w[i].merged[d];
 			for (int s = 0; s < EXPLAIN_NR_STAGES; s++)
 				if (s != EXPLAIN_SYSCALLS || w[i].syscalls_known)
 					count[s][d] += w[i].count[s][d];
@@ -125,6 +131,8 @@ void explain_summarize(const struct explain_window *w, int n, struct explain_res
 		 * has none: its processes' counts start there) */
 		r->rate[EXPLAIN_SYSCALLS][d] = sys_secs > 0 ? count[EXPLAIN_SYSCALLS][d] / sys_secs : -1;
 		r->disk_rate[d] = secs > 0 ? disk[d] / secs : 0;
+		r->split_rate[d] = secs > 0 ? split[d] / secs : 0;
+		r->merged_rate[d] = secs > 0 ? merged[d] / secs : 0;
 	}
 	r->dir = count[EXPLAIN_REQUESTS][EXPLAIN_WRITE] >= count[EXPLAIN_REQUESTS][EXPLAIN_READ] ?
 		EXPLAIN_WRITE : EXPLAIN_READ;

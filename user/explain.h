@@ -27,6 +27,11 @@ struct explain_window {
 	bool syscalls_known;	/* its processes' /proc/PID/io could be read */
 	double background;	/* its writes the flushers issued (no REQ_SYNC) */
 	double disk[EXPLAIN_NR_DIRS];	/* the whole disk, every cgroup */
+	/* between bios and requests: the extra pieces split bios made
+	 * (counted in count[EXPLAIN_BIOS] too, as io.max counts them), and
+	 * the bios and requests merged into another request */
+	double split[EXPLAIN_NR_DIRS];
+	double merged[EXPLAIN_NR_DIRS];
 };
 
 struct explain_result {
@@ -35,6 +40,7 @@ struct explain_result {
 	/* per second over the windows; syscalls < 0: unknown */
 	double rate[EXPLAIN_NR_STAGES][EXPLAIN_NR_DIRS];
 	double disk_rate[EXPLAIN_NR_DIRS];
+	double split_rate[EXPLAIN_NR_DIRS], merged_rate[EXPLAIN_NR_DIRS];
 	int dir;		/* the direction judged: the one with more requests */
 	double disk_share;	/* the member's requests / the disk's, in dir; < 0 none */
 	double background_share;	/* the flushers' writes / all its requests */

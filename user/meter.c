@@ -91,7 +91,7 @@ int meter_drain_events(struct meter *m, meter_event_fn fn, void *ctx)
 	return n;
 }
 
-int meter_open(struct meter **out)
+int meter_open(struct meter **out, unsigned int flags)
 {
 	struct btf *vmlinux;
 	struct meter *m;
@@ -134,6 +134,11 @@ int meter_open(struct meter **out)
 	btf__free(vmlinux);
 	if (!m->foreign_dirty)
 		bpf_program__set_autoload(m->skel->progs.foreign_dirty, false);
+	if (!(flags & METER_SEE_MERGES)) {
+		bpf_program__set_autoload(m->skel->progs.bio_backmerge, false);
+		bpf_program__set_autoload(m->skel->progs.bio_frontmerge, false);
+		bpf_program__set_autoload(m->skel->progs.rq_merge, false);
+	}
 	err = iorate_bpf__load(m->skel);
 	if (err) {
 		log_error("failed to load BPF programs: %s (needs root, kernel BTF and tp_btf: Linux >= 5.16)",

@@ -10,7 +10,11 @@
 
 struct meter;
 
-int meter_open(struct meter **out);
+/* iorate explain's: also count merges (struct iorate_usage.merged), a
+ * lookup per merge that enforcement and top do without. */
+#define METER_SEE_MERGES	(1U << 0)
+
+int meter_open(struct meter **out, unsigned int flags);
 /* Whether foreign-dirty events can come (the kernel has cgroup writeback). */
 bool meter_sees_foreign_dirty(const struct meter *m);
 void meter_close(struct meter *m);

@@ -396,7 +396,7 @@ static int top_meter_open(struct top_source *src)
 	if (!src->quiet)
 		log_info("top: no daemon answers on %s: observe-only, with its own meter",
 			 src->socket);
-	err = meter_open(&src->meter);
+	err = meter_open(&src->meter, 0);
 	if (err)
 		return err;
 	usage_table_clear(&src->prev);

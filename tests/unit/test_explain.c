@@ -99,14 +99,21 @@ TEST(explain_page_cache_and_block_layer_named)
 	writer(w, WINDOWS, 100, 1600, 1600, 0, 1600);
 	explain_summarize(w, WINDOWS, &r);
 	ASSERT_TRUE(!strcmp(r.verdict, "the page cache: 100 write syscalls/s became 1600 bios/s"));
-	/* 1 MiB bios split to a 128 KiB max_sectors_kb: 8 requests each */
-	writer(w, WINDOWS, 100, 100, 800, 0, 800);
+	/* 1 MiB direct writes split to a 128 KiB max_sectors_kb: 8
+	 * requests each; the bio level counts the pieces, as io.max does */
+	writer(w, WINDOWS, 100, 800, 800, 0, 800);
+	for (int i = 0; i < WINDOWS; i++)
+		w[i].split[EXPLAIN_WRITE] = 700;
 	explain_summarize(w, WINDOWS, &r);
-	ASSERT_TRUE(!strcmp(r.verdict,
-			    "the block layer: 100 write bios/s became 800 requests/s at the disk (split to its limits)"));
+	ASSERT_NEAR(r.split_rate[EXPLAIN_WRITE], 700, 1e-9);
+	ASSERT_TRUE(!strcmp(r.verdict, "the block layer: 100 write bios/s became 800 requests/s at the disk "
+			    "(700/s pieces of split bios, 0/s merged)"));
 	/* merges only take away: nothing adds */
 	writer(w, WINDOWS, 400, 400, 100, 0, 100);
+	for (int i = 0; i < WINDOWS; i++)
+		w[i].merged[EXPLAIN_WRITE] = 300;
 	explain_summarize(w, WINDOWS, &r);
+	ASSERT_NEAR(r.merged_rate[EXPLAIN_WRITE], 300, 1e-9);
 	ASSERT_TRUE(!strncmp(r.verdict, "no stage adds", 13));
 }
 

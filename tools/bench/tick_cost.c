@@ -381,7 +381,7 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	err = meter_open(&b.meter);
+	err = meter_open(&b.meter, 0);
 	if (err) {
 		fprintf(stderr, "tick-cost: cannot load the meter (root, kernel BTF)\n");
 		goto cleanup;
