@@ -240,7 +240,7 @@ static void update_view(struct daemon_cluster *dc, const struct policy_group *g,
  * about 0.2 s), and against it a host pressed at its old share looked idle
  * and lost the share it had just been given.
  */
-static void claims_of(struct daemon *d, int gi, const struct policy_group *g,
+static void claims_of(struct daemon *d, const int *idx, int n, const struct policy_group *g,
 		      const struct daemon_cluster_group *cg, const double use[POLICY_NR_LIMITS],
 		      double claim[POLICY_NR_LIMITS])
 {
@@ -255,23 +255,18 @@ static void claims_of(struct daemon *d, int gi, const struct policy_group *g,
 					held[id] = cg->held[i][id];
 		}
 	}
-	for (int i = 0; i < d->nr_bindings; i++)
-		for (int id = 0; d->bindings[i].group == gi && id < POLICY_NR_LIMITS; id++)
-			held_back[id] |= ctl_binding_held_back(&d->bindings[i].ctl, id);
+	for (int j = 0; j < n; j++)
+		for (int id = 0; id < POLICY_NR_LIMITS; id++)
+			held_back[id] |= ctl_binding_held_back(&d->bindings[idx[j]].ctl, id);
 	cluster_claims(g, use, held, held_back, cg->view.hosts, claim);
 }
 
 /* This host's share of one limit among the group's bindings here (one per
  * disk): all of it for one, else divided by their use, as a pool's
  * members are (split.h). */
-static void scale_bindings(struct daemon *d, int gi, const struct policy_group *g,
+static void scale_bindings(struct daemon *d, const int *idx, int n, const struct policy_group *g,
 			   const struct cluster_view *v)
 {
-	int idx[d->nr_bindings + 1], n = 0;
-
-	for (int i = 0; i < d->nr_bindings; i++)
-		if (d->bindings[i].group == gi)
-			idx[n++] = i;
 	if (!n)
 		return;
 	{
@@ -308,6 +303,45 @@ static void scale_bindings(struct daemon *d, int gi, const struct policy_group *
 	}
 }
 
+static bool grow(int **v, int *cap, int n)
+{
+	int *p;
+
+	if (n <= *cap)
+		return true;
+	p = realloc(*v, n * sizeof(*p));
+	if (!p)
+		return false;
+	*v = p;
+	*cap = n;
+	return true;
+}
+
+/* File every binding under its group (a counting sort): one walk. */
+static int index_bindings(struct daemon_cluster *dc, const struct daemon *d)
+{
+	int nr = d->policy.nr_groups, *next;
+
+	if (!grow(&dc->group_at, &dc->cap_group_at, nr + 1) ||
+	    !grow(&dc->by_group, &dc->cap_by_group, d->nr_bindings ? d->nr_bindings : 1))
+		return -ENOMEM;
+	memset(dc->group_at, 0, (nr + 1) * sizeof(*dc->group_at));
+	for (int i = 0; i < d->nr_bindings; i++)
+		if (d->bindings[i].group >= 0 && d->bindings[i].group < nr)
+			dc->group_at[d->bindings[i].group + 1]++;
+	for (int gi = 0; gi < nr; gi++)
+		dc->group_at[gi + 1] += dc->group_at[gi];
+	next = calloc(nr ? nr : 1, sizeof(*next));
+	if (!next)
+		return -ENOMEM;
+	memcpy(next, dc->group_at, nr * sizeof(*next));
+	for (int i = 0; i < d->nr_bindings; i++)
+		if (d->bindings[i].group >= 0 && d->bindings[i].group < nr)
+			dc->by_group[next[d->bindings[i].group]++] = i;
+	free(next);
+	return 0;
+}
+
 void daemon_cluster_tick(struct daemon *d)
 {
 	struct daemon_cluster *dc = &d->cluster;
@@ -316,12 +350,20 @@ void daemon_cluster_tick(struct daemon *d)
 
 	if (!dc->client)
 		return;
+	/* Without the index no share moves this tick: the bindings keep
+	 * their scale, and the exchange goes on with the last claims. */
+	if (index_bindings(dc, d)) {
+		log_warn("cluster: out of memory filing the bindings by group; shares held this tick");
+		return;
+	}
 	for (int i = 0; i < dc->nr_groups; i++)
 		dc->groups[i].seen = false;
 	for (int gi = 0; gi < d->policy.nr_groups; gi++) {
 		const struct policy_group *g = &d->policy.groups[gi];
 		struct daemon_cluster_group *cg;
 		double use[POLICY_NR_LIMITS] = {}, claim[POLICY_NR_LIMITS];
+		const int *idx = &dc->by_group[dc->group_at[gi]];
+		int n = dc->group_at[gi + 1] - dc->group_at[gi];
 
 		if (g->share != POLICY_SHARE_CLUSTER)
 			continue;
@@ -330,11 +372,11 @@ void daemon_cluster_tick(struct daemon *d)
 			continue;
 		cg->seen = true;
 		update_view(dc, g, cg, now);
-		scale_bindings(d, gi, g, &cg->view);
-		for (int i = 0; i < d->nr_bindings; i++)
-			for (int id = 0; d->bindings[i].group == gi && id < POLICY_NR_LIMITS; id++)
-				use[id] += ctl_binding_use(&d->bindings[i].ctl, id);
-		claims_of(d, gi, g, cg, use, claim);
+		scale_bindings(d, idx, n, g, &cg->view);
+		for (int k = 0; k < n; k++)
+			for (int id = 0; id < POLICY_NR_LIMITS; id++)
+				use[id] += ctl_binding_use(&d->bindings[idx[k]].ctl, id);
+		claims_of(d, idx, n, g, cg, use, claim);
 		cluster_publish(dc->client, g->name, claim);
 	}
 	/* groups a reload removed, or made other than cluster */
@@ -355,6 +397,8 @@ void daemon_cluster_free(struct daemon_cluster *dc)
 		free(dc->opened_with);
 	}
 	free(dc->groups);
+	free(dc->by_group);
+	free(dc->group_at);
 	memset(dc, 0, sizeof(*dc));
 }
 

@@ -37,6 +37,11 @@ struct daemon_cluster {
 	char host[CLUSTER_MAX_HOST_NAME + 1];
 	struct daemon_cluster_group *groups;
 	int nr_groups;
+	/* The bindings filed by group in one walk per tick: group gi's are
+	 * by_group[group_at[gi] .. group_at[gi + 1]) (a walk per cluster
+	 * group was groups x bindings per tick on a host of a thousand VMs) */
+	int *by_group, *group_at;
+	int cap_by_group, cap_group_at;
 	/* a share fell this tick: its lines go down at once, past the
 	 * actuator's write gate, as another host's share has just risen */
 	bool share_fell;
