@@ -160,7 +160,7 @@ bench: $(OUTPUT)/iorate $(OUTPUT)/tick-cost $(OUTPUT)/bpf-floor
 # tools/bench/tick_cost.c). Built beside build/iorate, not in
 # $(OUTPUT)/bench, which make bench empties; linked with only what it uses.
 .PHONY: bench-tick
-TICK_COST_OBJS := $(patsubst %,$(OUTPUT)/user/%.o,meter usage members glob units log)
+TICK_COST_OBJS := $(patsubst %,$(OUTPUT)/user/%.o,meter kquirks usage members glob units log)
 
 $(OUTPUT)/tools:
 	$(Q)mkdir -p $@
