@@ -317,28 +317,26 @@ static bool grow(int **v, int *cap, int n)
 	return true;
 }
 
-/* File every binding under its group (a counting sort): one walk. */
+/* File every binding under its group (a counting sort): one walk. Each
+ * group's count lands two places up, the sums make group_at[g + 1] its
+ * start, and filling moves that start to its end: group_at[g] is then
+ * group g's start and group_at[g + 1] its end, with no cursor array. */
 static int index_bindings(struct daemon_cluster *dc, const struct daemon *d)
 {
-	int nr = d->policy.nr_groups, *next;
+	int nr = d->policy.nr_groups;
 
-	if (!grow(&dc->group_at, &dc->cap_group_at, nr + 1) ||
+	if (!grow(&dc->group_at, &dc->cap_group_at, nr + 2) ||
 	    !grow(&dc->by_group, &dc->cap_by_group, d->nr_bindings ? d->nr_bindings : 1))
 		return -ENOMEM;
-	memset(dc->group_at, 0, (nr + 1) * sizeof(*dc->group_at));
+	memset(dc->group_at, 0, (nr + 2) * sizeof(*dc->group_at));
 	for (int i = 0; i < d->nr_bindings; i++)
 		if (d->bindings[i].group >= 0 && d->bindings[i].group < nr)
-			dc->group_at[d->bindings[i].group + 1]++;
-	for (int gi = 0; gi < nr; gi++)
-		dc->group_at[gi + 1] += dc->group_at[gi];
-	next = calloc(nr ? nr : 1, sizeof(*next));
-	if (!next)
-		return -ENOMEM;
-	memcpy(next, dc->group_at, nr * sizeof(*next));
+			dc->group_at[d->bindings[i].group + 2]++;
+	for (int gi = 2; gi < nr + 2; gi++)
+		dc->group_at[gi] += dc->group_at[gi - 1];
 	for (int i = 0; i < d->nr_bindings; i++)
 		if (d->bindings[i].group >= 0 && d->bindings[i].group < nr)
-			dc->by_group[next[d->bindings[i].group]++] = i;
-	free(next);
+			dc->by_group[dc->group_at[d->bindings[i].group + 1]++] = i;
 	return 0;
 }
 
