@@ -509,7 +509,8 @@ static void measure(struct ctl_binding *b, double dt_s)
 		for (int k = 0; k < CTL_NR_KINDS; k++) {
 			for (int d = 0; d < CTL_NR_DIRS; d++) {
 				s->dev_rate[k][d] = ewma(s->dev_rate[k][d], dev_now[k][d], w);
-				s->mix_rate[k][d] = ewma(s->mix_rate[k][d], dev_now[k][d], mix_w);
+				if (b->steady)	/* follow mode splits by dev_rate */
+					s->mix_rate[k][d] = ewma(s->mix_rate[k][d], dev_now[k][d], mix_w);
 				s->thr_rate[k][d] = ewma(s->thr_rate[k][d], thr_now[k][d], w);
 				update_conv(s, k, d, thr[k][d] / dt_s, done[k][d] / dt_s, conv_w, dt_s);
 			}
