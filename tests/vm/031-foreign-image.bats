@@ -62,12 +62,19 @@ held_after() {
 	check_windows "$1" 2 "$2" "$LIMIT"
 }
 
-# escape FILE: seconds until the last window above 1.5x the limit (0: none)
-# The escaping flushes run at 2.6x the limit and more; a held window
-# after the move can pass +10% by a few (6.1, CI 2026-12-06: 110 and 111
-# at the 8th and 12th second), which is held_after's business, not this.
+# escape FILE: seconds until the escape's flushes end (0: none), as the
+# last window of the first run above the limit + 10%. Charged to / they
+# pass at the dirtying pace (300/s), and the kernel's move of the inode
+# ends that at once: sampled at 0.1 s (6.12, 2026-12-07), flushes of 48-99
+# writes every 0.25 s, then 10 every 0.1 s from the next sample. So the
+# window the move falls in holds anything from the limit to 3x it (CI,
+# 6.12, 2026-12-07: 260 359 148 103 100 ...): part of the escape, whatever
+# its height. Windows before the first flush are not the escape; a window
+# over +10% after the run is held_after's business (6.1, CI 2026-12-06:
+# 110 and 111 at the 8th and 12th second).
 escape_s() {
-	awk -v l="$LIMIT" '$2 > l * 1.5 { last = NR } END { print last + 0 }' "$1"
+	awk -v l="$LIMIT" '$2 > l * 1.1 { if (!ended) last = NR; run = 1; next } run { ended = 1 }
+		END { print last + 0 }' "$1"
 }
 
 # run_writer [SECONDS]: buffered 4 KiB random writes at 300/s into $IMG
