@@ -96,9 +96,11 @@ static void judge(struct explain_result *r)
 			 "the block layer: %.0f %s bios/s became %.0f requests/s at the disk (%.0f/s pieces of split bios, %.0f/s merged)",
 			 whole, dir_adj[d], req, r->split_rate[d], r->merged_rate[d]);
 	else
+		/* no read/write syscalls for I/O that came: io_submit and
+		 * io_uring count none in /proc/PID/io, so name the bios */
 		snprintf(r->verdict, sizeof(r->verdict),
 			 "no stage adds: %.0f %s/s at the disk for %.0f %s/s issued", req, dir_noun[d],
-			 sys >= 0 ? sys : bio, sys >= 0 ? "syscalls" : "bios");
+			 sys >= 1 ? sys : bio, sys >= 1 ? "syscalls" : "bios");
 }
 
 void explain_summarize(const struct explain_window *w, int n, struct explain_result *r)

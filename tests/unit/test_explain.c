@@ -139,3 +139,23 @@ TEST(explain_reads_judged_when_they_dominate_and_unknown_syscalls)
 	explain_summarize(w, 0, &r);
 	ASSERT_TRUE(!strcmp(r.verdict, "no I/O at the disk"));
 }
+
+/* fio's libaio and io_uring make no read/write syscalls: /proc/PID/io
+ * reads 0 for a member whose I/O came all the same (6.12 VM, 035). */
+TEST(explain_names_bios_when_the_io_came_without_read_write_syscalls)
+{
+	struct explain_window w[2];
+	struct explain_result r;
+
+	memset(w, 0, sizeof(w));
+	for (int i = 0; i < 2; i++) {
+		w[i].seconds = 1;
+		w[i].syscalls_known = true;
+		w[i].count[EXPLAIN_BIOS][EXPLAIN_WRITE] = 395;
+		w[i].count[EXPLAIN_REQUESTS][EXPLAIN_WRITE] = 395;
+	}
+	explain_summarize(w, 2, &r);
+	ASSERT_TRUE(r.rate[EXPLAIN_SYSCALLS][EXPLAIN_WRITE] == 0);
+	if (!ASSERT_TRUE(!strcmp(r.verdict, "no stage adds: 395 writes/s at the disk for 395 bios/s issued")))
+		fprintf(stderr, "    %s\n", r.verdict);
+}
