@@ -80,6 +80,8 @@ static void daemon_status_fill_usage(struct daemon *d, const struct daemon_statu
 			}
 		out->writeback_ops_total += e->usage.background_ops;
 		out->writeback_bytes_total += e->usage.background_bytes;
+		for (int dir = 0; dir < 2; dir++)
+			out->split_pieces_total[dir] += e->usage.split_pieces[dir];
 	}
 	if (w->old.taken_ns && w->cur.taken_ns > w->old.taken_ns)
 		window_s = (w->cur.taken_ns - w->old.taken_ns) / 1e9;

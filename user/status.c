@@ -78,7 +78,7 @@ static struct json_object *status_member_json(const struct status_group *sg,
 	struct json_object *by_level = json_object_new_object();
 	struct json_object *totals = json_object_new_object();
 	struct json_object *fill = json_object_new_object();
-	struct json_object *iomax, *await, *wb;
+	struct json_object *iomax, *await, *wb, *split;
 	char majmin[32];
 
 	snprintf(majmin, sizeof(majmin), "%u:%u", iorate_dev_major(sm->dev), iorate_dev_minor(sm->dev));
@@ -126,6 +126,10 @@ static struct json_object *status_member_json(const struct status_group *sg,
 	json_object_object_add(wb, "ops", json_object_new_uint64(sm->writeback_ops_total));
 	json_object_object_add(wb, "bytes", json_object_new_uint64(sm->writeback_bytes_total));
 	json_object_object_add(totals, "writeback", wb);
+	split = json_object_new_object();
+	json_object_object_add(split, "read", json_object_new_uint64(sm->split_pieces_total[0]));
+	json_object_object_add(split, "write", json_object_new_uint64(sm->split_pieces_total[1]));
+	json_object_object_add(totals, "split_pieces", split);
 	json_object_object_add(o, "totals", totals);
 
 	if (sm->has_iomax) {

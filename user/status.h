@@ -40,6 +40,7 @@ struct status_member {
 	 * writeback no fsync or O_DIRECT asked for; include/iorate.h) */
 	uint64_t writeback_ops_total;
 	uint64_t writeback_bytes_total;
+	uint64_t split_pieces_total[2];	/* the extra pieces split bios made, by direction */
 	bool has_iomax;		/* iorate holds a line for it */
 	struct iomax iomax;	/* IOMAX_UNLIMITED = max */
 	/* level / size of each limit's bucket; < 0 where the group has no
