@@ -23,6 +23,7 @@
 #include "explain.h"
 #include "log.h"
 #include "meter.h"
+#include "procio.h"
 #include "top.h"
 #include "usage.h"
 
@@ -174,42 +175,6 @@ static int explain_parse(int argc, char **argv, struct explain_opts *o)
 	return 0;
 }
 
-/* The read/write syscalls of the processes in the cgroup (not below), and
- * a signature of which processes they are. */
-static int cgroup_syscalls(const char *root, const char *path, double calls[EXPLAIN_NR_DIRS],
-			   uint64_t *pids_sig)
-{
-	char file[4400], line[128];
-	FILE *procs, *io;
-	int pid, n = 0;
-
-	calls[EXPLAIN_READ] = calls[EXPLAIN_WRITE] = 0;
-	*pids_sig = 0;
-	snprintf(file, sizeof(file), "%s%s/cgroup.procs", root, strcmp(path, "/") ? path : "");
-	procs = fopen(file, "re");
-	if (!procs)
-		return -errno;
-	while (fscanf(procs, "%d", &pid) == 1) {
-		snprintf(file, sizeof(file), "/proc/%d/io", pid);
-		io = fopen(file, "re");
-		if (!io)
-			continue;	/* gone meanwhile */
-		while (fgets(line, sizeof(line), io)) {
-			unsigned long long v;
-
-			if (sscanf(line, "syscr: %llu", &v) == 1)
-				calls[EXPLAIN_READ] += v;
-			else if (sscanf(line, "syscw: %llu", &v) == 1)
-				calls[EXPLAIN_WRITE] += v;
-		}
-		fclose(io);
-		*pids_sig += (uint64_t)pid * 0x9e3779b97f4a7c15ULL;
-		n++;
-	}
-	fclose(procs);
-	return n;
-}
-
 /* A cgroup's syscalls since its last reading. A cgroup read for the
  * first time has no delta yet; a process that left takes its counts with
  * it and one that came brings its own, so a window in which the
@@ -219,7 +184,7 @@ static void read_syscalls(struct explain_state *st, struct explain_cgroup *c)
 	const char *path = st->names ? cgroup_names_lookup(st->names, c->id) : NULL;
 	double now[EXPLAIN_NR_DIRS];
 	uint64_t sig = 0;
-	bool known = path && cgroup_syscalls(st->root, path, now, &sig) >= 0;
+	bool known = path && procio_cgroup_syscalls(st->root, path, now, &sig) >= 0;
 
 	c->delta_known = known && c->known && sig == c->pids_sig &&
 			 now[EXPLAIN_READ] >= c->calls[EXPLAIN_READ] &&

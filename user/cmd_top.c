@@ -54,8 +54,9 @@ static void top_usage(FILE *f)
 		"view is live: it reads the daemon on its control socket (groups, members,\n"
 		"limits, their use, buckets, io.max), or, with no daemon, attaches its own\n"
 		"meter (rates only). Members show as their VM's name and their group.\n"
-		"Keys: q quit, h help, < > or s sort, g groups/members, c VM names/cgroup\n"
-		"paths, d disk filter, p pause, l level, a idle rows, + and - the delay.\n"
+		"Keys: q quit, h help, < > or s sort, g groups/members, e explain view (each\n"
+		"member's stages, as iorate explain), c VM names/cgroup paths, d disk filter,\n"
+		"p pause, l level, a idle rows, + and - the delay.\n"
 		"Batch and JSON output always use top's own meter; JSON rows name their\n"
 		"vm, and their groups and member as the daemon on --socket says.\n"
 		"  -b, --batch        plain output for scripts (no screen control)\n"
@@ -481,6 +482,7 @@ static int top_interactive(struct top_opts *o)
 {
 	struct top_source src;
 	struct top_sample s = { 0 };
+	struct top_explain te = { 0 };
 	bool had_daemon;
 	int err, r = 0;
 
@@ -489,6 +491,8 @@ static int top_interactive(struct top_opts *o)
 		goto cleanup;
 	/* the first sample: the daemon's rates at once, the meter's zero */
 	err = top_source_sample(&src, &s);
+	if (!err)
+		err = top_explain_take(&te, &s);
 	if (err)
 		goto cleanup;
 	src.quiet = true;
@@ -504,7 +508,12 @@ static int top_interactive(struct top_opts *o)
 		if (r < 0 || top_exiting)
 			break;
 		had_daemon = s.daemon;
+		/* the syscalls stage costs a /proc/PID/io per process: read
+		 * while the explain view is on only */
+		src.syscalls = o->explain;
 		err = top_source_sample(&src, &s);
+		if (!err)
+			err = top_explain_take(&te, &s);
 		if (err)
 			break;
 		/* a meter opened or closed may have written on the screen */
@@ -518,6 +527,7 @@ cleanup:
 	if (err)
 		log_error("top: %s", strerror(-err));
 	top_sample_free(&s);
+	top_explain_free(&te);
 	top_source_close(&src);
 	return err ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cgroupfs.h"
+#include "explain.h"
 #include "iorate.h"
 #include "meter.h"
 #include "policy.h"
@@ -38,6 +39,7 @@ struct top_opts {
 	bool paused;
 	bool help;
 	bool paths;		/* the name column shows cgroup paths, not VM names */
+	bool explain;		/* explain view: each row's stages and the one that adds */
 	char device[32];	/* filter: only this disk, "" all */
 };
 
@@ -46,6 +48,20 @@ struct top_group {
 	char *name;
 	bool pooled;
 	uint64_t limit[POLICY_NR_LIMITS];	/* avg per second, 0 unset */
+};
+
+/* A row's cumulative counts, for the explain view's windows (< 0
+ * unknown): ops by level and direction, the flushers' writes at the
+ * device, the extra pieces split bios made, the read and write syscalls
+ * of its processes (read only while the view is on) and which processes
+ * they were. */
+struct top_counts {
+	double ops[IORATE_NR_LEVELS][2];
+	double writeback;
+	double split[2];
+	double syscalls[2];
+	uint64_t pids_sig;
+	bool syscalls_known;
 };
 
 /* One member cgroup on one disk (or, in the group view, one group on one
@@ -69,6 +85,10 @@ struct top_row {
 	char iomax[48];		/* the io.max line in force, "-" none */
 	int members;		/* group view: members summed */
 	double sort_key;
+	struct top_counts totals;	/* for the explain view's windows */
+	/* the explain view's judgement over the row's last windows */
+	bool explained;
+	struct explain_result ex;
 };
 
 /* Host-wide, per whole disk, from /proc/diskstats: what iostat says. */
@@ -83,6 +103,7 @@ struct top_sample {
 	bool daemon;		/* from the daemon; else from top's meter */
 	char error[160];	/* why not the daemon (header), "" none */
 	double interval_s;	/* what the rates are over */
+	uint64_t taken_ms;	/* when (CLOCK_MONOTONIC) */
 	/* the daemon's state */
 	int pid;
 	char policy[256];
@@ -112,6 +133,8 @@ struct top_source {
 	size_t nr_disks;
 	uint64_t disks_ns;
 	bool quiet;		/* the screen is on: no log lines */
+	bool syscalls;		/* read the rows' processes' syscalls (explain view) */
+	char root[4096];	/* the cgroup hierarchy's mount, "" none */
 };
 
 int top_source_open(struct top_source *src, const char *socket);
@@ -130,6 +153,38 @@ int top_group_rows(const struct top_sample *s, struct top_row **rows, size_t *nr
 size_t top_select(const struct top_opts *o, struct top_row *rows, size_t nr,
 		  struct top_row **out);
 const char *top_sort_name(enum top_sort sort);
+
+/* ---- top_explain.c: each row's last windows for the explain view (pure:
+ * the sample's cumulative counts in, explain.c's judgement out) ---- */
+
+/* Windows judged: the last 10 s at top's default delay of 1 s, as
+ * iorate explain's default interval. */
+#define TOP_EXPLAIN_WINDOWS	10
+
+struct top_explain_history {
+	uint64_t key;		/* the row's: its cgroup id and name, hashed */
+	char device[32];
+	struct top_counts last;	/* its counts at the last sample */
+	uint64_t disk[2];	/* the disk's reads and writes then */
+	bool disk_known;
+	struct explain_window w[TOP_EXPLAIN_WINDOWS];
+	int nr, next;		/* windows held, the slot for the next one */
+	uint64_t seen;		/* the round it was last in a sample */
+};
+
+struct top_explain {
+	struct top_explain_history *v;
+	size_t nr, cap;
+	uint64_t round;
+	uint64_t taken_ms;	/* the last sample's */
+};
+
+/* The windows since the last sample into each row's history, and each
+ * row's ex from them (explained: at least one window). Rows gone from
+ * the sample are forgotten; a row whose counts went back (a cgroup below
+ * a member went) starts again. 0 or -ENOMEM. */
+int top_explain_take(struct top_explain *te, struct top_sample *s);
+void top_explain_free(struct top_explain *te);
 
 /* ---- top_layout.c: what fits on the screen, and the names in it (pure:
  * no curses, no I/O, so that tests/unit drives it at any width) ---- */

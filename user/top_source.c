@@ -18,6 +18,7 @@
 #include "status.h"
 #include "disk.h"
 #include "log.h"
+#include "procio.h"
 #include "top.h"
 
 /* The daemon answers from its loop within a tick; a slow one must not
@@ -224,7 +225,37 @@ static void top_iomax_text(struct json_object *iomax, char *buf, size_t len)
 		snprintf(buf, len, "max");
 }
 
-static int top_member_row(struct top_sample *s, int g, struct json_object *mj, struct top_row *row)
+/* The member's cumulative counts from its status "totals"; its
+ * processes' syscalls from its "pids" when asked (all of them listed). */
+static void top_member_counts(struct json_object *mj, bool syscalls, struct top_counts *c)
+{
+	static const char *const dir_keys[2] = { "read", "write" };
+	struct json_object *totals = top_get(mj, "totals");
+	struct json_object *pids = top_get(mj, "pids");
+	size_t np = pids ? json_object_array_length(pids) : 0;
+
+	for (int l = 0; l < IORATE_NR_LEVELS; l++)
+		for (int d = 0; d < 2; d++)
+			c->ops[l][d] = top_num(top_get(top_get(totals, l == IORATE_LEVEL_DEVICE ?
+							       "device" : "bio"), dir_keys[d]),
+					       "ops", -1);
+	c->writeback = top_num(top_get(totals, "writeback"), "ops", -1);
+	for (int d = 0; d < 2; d++)
+		c->split[d] = top_num(top_get(totals, "split_pieces"), dir_keys[d], -1);
+	c->syscalls[0] = c->syscalls[1] = 0;
+	c->pids_sig = 0;
+	c->syscalls_known = syscalls && np > 0 &&
+			    !json_object_get_boolean(top_get(mj, "pids_truncated"));
+	for (size_t i = 0; i < np && c->syscalls_known; i++) {
+		int pid = json_object_get_int(json_object_array_get_idx(pids, i));
+
+		if (procio_pid_syscalls(pid, c->syscalls) == 0)
+			c->pids_sig += (uint64_t)pid * 0x9e3779b97f4a7c15ULL;
+	}
+}
+
+static int top_member_row(struct top_sample *s, int g, struct json_object *mj, bool syscalls,
+			  struct top_row *row)
 {
 	struct json_object *by_level = top_get(mj, "rates_by_level");
 	struct json_object *await = top_get(mj, "await_ms");
@@ -264,20 +295,23 @@ static int top_member_row(struct top_sample *s, int g, struct json_object *mj, s
 	}
 	row->throttled_s = top_num(mj, "throttled_s", -1);
 	row->fill = -1;
-	json_object_object_foreach(fill, key, val) {
-		double f = json_object_get_double(val);
+	if (fill) {	/* json-c's foreach takes no NULL */
+		json_object_object_foreach(fill, key, val) {
+			double f = json_object_get_double(val);
 
-		(void)key;
-		if (f > row->fill)
-			row->fill = f;
+			(void)key;
+			if (f > row->fill)
+				row->fill = f;
+		}
 	}
 	top_iomax_text(top_get(mj, "iomax"), row->iomax, sizeof(row->iomax));
 	top_row_limit(&s->groups[g], row);
+	top_member_counts(mj, syscalls, &row->totals);
 	row->members = 1;
 	return 0;
 }
 
-static int top_parse_status(struct json_object *o, struct top_sample *s)
+static int top_parse_status(struct json_object *o, bool syscalls, struct top_sample *s)
 {
 	static const char *const limit_keys[POLICY_NR_LIMITS] = {
 		"bps_total", "bps_read", "bps_write", "iops_total", "iops_read", "iops_write",
@@ -327,7 +361,7 @@ static int top_parse_status(struct json_object *o, struct top_sample *s)
 
 		for (size_t m = 0; m < nm && s->nr_rows < cap; m++) {
 			int err = top_member_row(s, g, json_object_array_get_idx(members, m),
-						 &s->rows[s->nr_rows]);
+						 syscalls, &s->rows[s->nr_rows]);
 
 			if (err)
 				return err;
@@ -368,7 +402,7 @@ static int top_sample_daemon(struct top_source *src, struct top_sample *s)
 		json_object_put(o);
 		return -EPERM;
 	}
-	err = top_parse_status(o, s);
+	err = top_parse_status(o, src->syscalls, s);
 	json_object_put(o);
 	if (err) {
 		top_sample_free(s);
@@ -455,6 +489,18 @@ static int top_sample_meter(struct top_source *src, struct top_sample *s)
 			row->await_ms = row->await_ops > 0 ?
 				(r.await_ms[0] * r.ops_s[0] + r.await_ms[1] * r.ops_s[1]) / row->await_ops : 0;
 		}
+		for (int l = 0; l < IORATE_NR_LEVELS; l++)
+			for (int d = 0; d < 2; d++)
+				row->totals.ops[l][d] = e->usage.io[l][d].ops;
+		row->totals.writeback = e->usage.background_ops;
+		for (int d = 0; d < 2; d++)
+			row->totals.split[d] = e->usage.split_pieces[d];
+		/* the processes in the cgroup itself: the meter's rows are the
+		 * cgroups the I/O came from */
+		row->totals.syscalls_known = src->syscalls && src->root[0] && e->key.cgroup_id &&
+			row->name[0] == '/' &&
+			procio_cgroup_syscalls(src->root, row->name, row->totals.syscalls,
+					       &row->totals.pids_sig) >= 0;
 		row->limit = 0;
 		row->pct = row->fill = row->throttled_s = -1;
 		snprintf(row->iomax, sizeof(row->iomax), "-");
@@ -470,17 +516,18 @@ static int top_sample_meter(struct top_source *src, struct top_sample *s)
 
 int top_source_open(struct top_source *src, const char *socket)
 {
-	char root[4096];
 	bool is_v2;
 
 	memset(src, 0, sizeof(*src));
 	src->socket = socket;
 	usage_table_init(&src->prev);
 	usage_table_init(&src->cur);
-	if (cgroupfs_find_io_root(root, sizeof(root), &is_v2) == 0)
-		cgroup_names_new(root, &src->names);
-	else
+	if (cgroupfs_find_io_root(src->root, sizeof(src->root), &is_v2) == 0) {
+		cgroup_names_new(src->root, &src->names);
+	} else {
+		src->root[0] = '\0';
 		log_warn("no cgroup hierarchy with io or blkio found: cgroups shown by id");
+	}
 	return 0;
 }
 
@@ -510,6 +557,7 @@ int top_source_sample(struct top_source *src, struct top_sample *s)
 		if (!src->quiet)
 			log_info("top: reading the daemon on %s", src->socket);
 		top_sample_disks(src, &next);
+		next.taken_ms = top_now_ms();
 		top_sample_free(s);
 		*s = next;
 		return 0;
@@ -535,6 +583,7 @@ int top_source_sample(struct top_source *src, struct top_sample *s)
 			return err;
 	}
 	top_sample_disks(src, s);
+	s->taken_ms = top_now_ms();
 	return 0;
 }
 

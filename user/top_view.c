@@ -163,6 +163,7 @@ static void top_draw_help(void)
 		"  d        show one disk, the next one, ... then all again",
 		"  p        pause: keep the screen, take no samples (or space)",
 		"  l        device level (requests issued, iostat) / bio level (io.max)",
+		"  e        explain view: each member's stages and the one that adds most",
 		"  a        show or hide rows without I/O",
 		"  + -      double / halve the delay between samples",
 		"",
@@ -175,6 +176,11 @@ static void top_draw_help(void)
 		"(docs/status.md); AWAIT mean completion latency in ms; IO.MAX the line",
 		"in force. The header's disk lines are /proc/diskstats, as iostat.",
 		"Without a daemon top attaches its own meter: rates only.",
+		"The explain view (iorate explain's, over the last 10 samples) shows the",
+		"direction with more requests: SYSC/s its processes' syscalls, BIO/s",
+		"bios past blk-throttle, SPLIT/s the pieces split bios made, REQ/s",
+		"requests at the disk, WB% of them the flushers', DISK% its share of the",
+		"disk's, PEAK/s the largest window; under it the stage that adds most.",
 	};
 
 	erase();
@@ -255,8 +261,91 @@ static int top_draw_header(const struct top_opts *o, const struct top_sample *s,
 	}
 	if (!nd)
 		top_line(y++, "disk (no I/O)");
-	top_line(y++, "q quit  h help  <>s sort  g view  c names  d disk  p pause  l level  a idle");
+	top_line(y++, "q quit  h help  <>s sort  g view  e explain  c names  d disk  p pause  l level  a idle");
 	return y;
+}
+
+static void top_rate(char *buf, size_t len, double v)
+{
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, v >= 100000 ? "%.0fk" : v >= 100 ? "%.0f" : "%.1f",
+			 v >= 100000 ? v / 1000 : v);
+}
+
+/* The explain view: per member and disk, the direction with more requests
+ * through each stage (iorate explain's, over top's last windows), and
+ * under it the stage that adds most. */
+static void top_draw_explain(struct top_opts *o, const struct top_sample *s)
+{
+	static const char *const titles[] = {
+		"DIR", "SYSC/s", "BIO/s", "SPLIT/s", "REQ/s", "WB%", "DISK%", "PEAK/s", "WIN",
+	};
+	enum { NR_COLS = sizeof(titles) / sizeof(titles[0]), COL_W = 7 };
+	struct top_row **shown = calloc(s->nr_rows + 1, sizeof(*shown));
+	size_t n = shown ? top_select(o, s->rows, s->nr_rows, shown) : 0;
+	int name_w = 6, y;
+
+	for (size_t i = 0; i < n; i++) {
+		int w = (int)strlen(top_row_label(o, shown[i]));
+
+		if (w > name_w)
+			name_w = w;
+	}
+	/* the columns first: a name gives up its front */
+	if (name_w > COLS - 1 - 9 - (COL_W + 1) * NR_COLS)
+		name_w = COLS - 1 - 9 - (COL_W + 1) * NR_COLS;
+	if (name_w < 6)
+		name_w = 6;
+	erase();
+	y = top_draw_header(o, s, n);
+	attron(A_REVERSE);
+	{
+		char line[1024];
+		int off = snprintf(line, sizeof(line), "%-*s %-8s", name_w,
+				   s->daemon ? "MEMBER" : "CGROUP", "DEVICE");
+
+		for (int c = 0; c < NR_COLS && off < (int)sizeof(line); c++)
+			off += snprintf(line + off, sizeof(line) - off, " %*s", COL_W, titles[c]);
+		mvprintw(y, 0, "%-*.*s", COLS, COLS, line);
+	}
+	attroff(A_REVERSE);
+	y++;
+	if (o->groups)
+		top_line(y++, "explain shows members (g: the group view is the table's)");
+	for (size_t i = 0; i < n && y < LINES; i++) {
+		const struct top_row *r = shown[i];
+		const struct explain_result *ex = &r->ex;
+		char cut[TOP_CUT_MAX], v[NR_COLS][32], line[1024];
+		int d = ex->dir, off;
+
+		if (!r->explained) {
+			top_line(y++, "%-*s %-8s  (a window after the next sample)", name_w,
+				 top_fit(top_row_label(o, r), name_w, cut, sizeof(cut)), r->device);
+			continue;
+		}
+		snprintf(v[0], sizeof(v[0]), "%s", d == EXPLAIN_WRITE ? "write" : "read");
+		top_rate(v[1], sizeof(v[1]), ex->rate[EXPLAIN_SYSCALLS][d]);
+		top_rate(v[2], sizeof(v[2]), ex->rate[EXPLAIN_BIOS][d]);
+		top_rate(v[3], sizeof(v[3]), ex->split_rate[d]);
+		top_rate(v[4], sizeof(v[4]), ex->rate[EXPLAIN_REQUESTS][d]);
+		snprintf(v[5], sizeof(v[5]), "%.0f", 100 * ex->background_share);
+		if (ex->disk_share >= 0)
+			snprintf(v[6], sizeof(v[6]), "%.0f", 100 * ex->disk_share);
+		else
+			snprintf(v[6], sizeof(v[6]), "-");
+		top_rate(v[7], sizeof(v[7]), ex->largest_s);
+		snprintf(v[8], sizeof(v[8]), "%d", ex->nr_windows);
+		off = snprintf(line, sizeof(line), "%-*s %-8s", name_w,
+			       top_fit(top_row_label(o, r), name_w, cut, sizeof(cut)), r->device);
+		for (int c = 0; c < NR_COLS && off < (int)sizeof(line); c++)
+			off += snprintf(line + off, sizeof(line) - off, " %*s", COL_W, v[c]);
+		top_line(y++, "%s", line);
+		top_line(y++, "  %s", ex->verdict);
+	}
+	refresh();
+	free(shown);
 }
 
 void top_view_draw(struct top_opts *o, const struct top_sample *s)
@@ -269,6 +358,10 @@ void top_view_draw(struct top_opts *o, const struct top_sample *s)
 
 	if (o->help) {
 		top_draw_help();
+		return;
+	}
+	if (o->explain) {
+		top_draw_explain(o, s);
 		return;
 	}
 	if (o->groups && s->daemon && !top_group_rows(s, &grows, &nr))
@@ -416,6 +509,9 @@ int top_view_wait(struct top_opts *o, const struct top_sample *s, uint64_t until
 			return 1;
 		case 'g':
 			o->groups = !o->groups;
+			return 1;
+		case 'e':
+			o->explain = !o->explain;
 			return 1;
 		case 'c':
 			o->paths = !o->paths;

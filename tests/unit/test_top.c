@@ -134,3 +134,81 @@ TEST(top_select_hides_idle_members_and_sorts)
 	for (int i = 0; i < 3; i++)
 		free(rows[i].name);
 }
+
+/* One sample of two members for top's explain view: "wb" writes back in
+ * bursts (its flushes every 5th second), "split" writes 50 bios/s that
+ * the disk splits into 4 requests each. Cumulative counts, as the
+ * daemon's status totals carry them. */
+static void explain_sample(struct top_sample *s, struct top_row rows[2], struct top_disk *disk,
+			   int sec)
+{
+	double wb = 500.0 * (sec / 5 + (sec % 5 != 0));	/* 500 in seconds 1, 6, 11, ... */
+
+	memset(s, 0, sizeof(*s));
+	memset(rows, 0, 2 * sizeof(*rows));
+	rows[0].name = "/wb";
+	rows[0].cgroup_id = 10;
+	rows[1].name = "/split";
+	rows[1].cgroup_id = 11;
+	for (int i = 0; i < 2; i++) {
+		snprintf(rows[i].device, sizeof(rows[i].device), "vdz");
+		rows[i].totals.syscalls_known = true;
+		rows[i].totals.pids_sig = 42;
+	}
+	rows[0].totals.ops[IORATE_LEVEL_BIO][1] = wb;
+	rows[0].totals.ops[IORATE_LEVEL_DEVICE][1] = wb;
+	rows[0].totals.writeback = wb;
+	rows[0].totals.syscalls[1] = 100.0 * sec;	/* steady: 100 write syscalls/s */
+	rows[1].totals.ops[IORATE_LEVEL_BIO][1] = 200.0 * sec;	/* pieces counted, as io.max */
+	rows[1].totals.split[1] = 150.0 * sec;
+	rows[1].totals.ops[IORATE_LEVEL_DEVICE][1] = 200.0 * sec;
+	rows[1].totals.syscalls[1] = 50.0 * sec;
+	snprintf(disk->name, sizeof(disk->name), "vdz");
+	disk->wr = (uint64_t)(wb + 200.0 * sec);
+	s->rows = rows;
+	s->nr_rows = 2;
+	s->disks = disk;
+	s->nr_disks = 1;
+	s->taken_ms = 1000 + 1000ULL * sec;
+}
+
+TEST(top_explain_names_the_stage_that_adds_over_the_last_windows)
+{
+	struct top_explain te = { 0 };
+	struct top_sample s;
+	struct top_row rows[2];
+	struct top_disk disk;
+
+	for (int sec = 0; sec <= 12; sec++) {
+		explain_sample(&s, rows, &disk, sec);
+		if (!ASSERT_EQ(top_explain_take(&te, &s), 0))
+			goto cleanup;
+		/* the first sample is a baseline: no window yet */
+		if (sec == 0 && !ASSERT_TRUE(!rows[0].explained && !rows[1].explained))
+			goto cleanup;
+	}
+	/* the last 10 windows, as iorate explain's default interval */
+	ASSERT_EQ(rows[0].ex.nr_windows, TOP_EXPLAIN_WINDOWS);
+	if (!ASSERT_TRUE(!strncmp(rows[0].ex.verdict, "writeback: 100% of device writes came in 2 of every 10 seconds", 62)))
+		fprintf(stderr, "    /wb: %s\n", rows[0].ex.verdict);
+	ASSERT_TRUE(fabs(rows[0].ex.background_share - 1) < 1e-9);
+	ASSERT_TRUE(fabs(rows[0].ex.rate[EXPLAIN_SYSCALLS][EXPLAIN_WRITE] - 100) < 1e-9);
+	if (!ASSERT_TRUE(!strcmp(rows[1].ex.verdict, "the block layer: 50 write bios/s became 200 requests/s at the disk (150/s pieces of split bios, 0/s merged)")))
+		fprintf(stderr, "    /split: %s\n", rows[1].ex.verdict);
+	/* the disk's writes are both members' */
+	ASSERT_TRUE(fabs(rows[0].ex.disk_share + rows[1].ex.disk_share - 1) < 1e-9);
+
+	/* counts that go back (a cgroup below a member went) start again */
+	explain_sample(&s, rows, &disk, 13);
+	rows[1].totals.ops[IORATE_LEVEL_DEVICE][1] = 5;
+	ASSERT_EQ(top_explain_take(&te, &s), 0);
+	ASSERT_TRUE(!rows[1].explained);
+	ASSERT_TRUE(rows[0].explained);
+	/* a member gone from the sample is forgotten */
+	explain_sample(&s, rows, &disk, 14);
+	s.nr_rows = 1;
+	ASSERT_EQ(top_explain_take(&te, &s), 0);
+	ASSERT_EQ(te.nr, 1);
+cleanup:
+	top_explain_free(&te);
+}

@@ -146,6 +146,15 @@ quit_top() {
 	wait_screen 'iorate top: keys'
 	tmux -L "$TMUX_SOCK" send-keys x
 	wait_screen '^MEMBER '
+	# e: the explain view. Direct 4k writes: as many requests as bios,
+	# nearly all of the disk's, none the flushers', and no stage that adds
+	tmux -L "$TMUX_SOCK" send-keys e
+	wait_screen '^MEMBER +DEVICE +DIR +SYSC/s +BIO/s +SPLIT/s +REQ/s +WB% +DISK% +PEAK/s +WIN'
+	wait_screen '^/topload +top0 +write +[0-9.-]+ +[1-9][0-9.]* +0\.0 +[1-9][0-9.]* +0 +(9[0-9]|100) +[1-9][0-9.]* +[1-9]'
+	wait_screen '^  no stage adds: [1-9][0-9]* writes/s at the disk for [1-9][0-9]* (syscalls|bios)/s'
+	screen | sed 's/^/# /' >&3
+	tmux -L "$TMUX_SOCK" send-keys e
+	wait_screen '^MEMBER +GROUP'
 	quit_top
 }
 
