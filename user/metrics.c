@@ -146,6 +146,24 @@ static void metrics_writeback_totals(FILE *f, const struct status_snapshot *s, b
 	}
 }
 
+static void metrics_split_totals(FILE *f, const struct status_snapshot *s)
+{
+	for (int g = 0; g < s->nr_groups; g++) {
+		const struct status_group *sg = &s->groups[g];
+
+		for (int m = 0; m < sg->nr_members; m++) {
+			const struct status_member *sm = &sg->members[m];
+
+			for (int d = 0; d < 2; d++) {
+				fputs("iorate_split_pieces_total", f);
+				metrics_labels(f, "group", sg->name, "member", sm->cgroup,
+					       "device", sm->device, "direction", metrics_dirs[d], NULL);
+				metrics_u64(f, sm->split_pieces_total[d]);
+			}
+		}
+	}
+}
+
 /* share = cluster (docs/cluster.md): the Redis link and each group's share. */
 static void metrics_cluster(FILE *f, const struct status_snapshot *s)
 {
@@ -226,6 +244,10 @@ char *metrics_render(const struct status_snapshot *s)
 	metrics_family(f, "iorate_writeback_bytes_total", "counter",
 		       "Bytes of those writeback writes.");
 	metrics_writeback_totals(f, s, true);
+	metrics_family(f, "iorate_split_pieces_total", "counter",
+		       "The extra pieces the block layer split a member's bios into on a disk "
+		       "(counted in the bio level too: a bio split in 4 is 1 bio and 3 pieces).");
+	metrics_split_totals(f, s);
 
 	metrics_family(f, "iorate_limit", "gauge",
 		       "A group's limit (operations or bytes per second) from the policy.");

@@ -43,6 +43,7 @@ static void fixed_snapshot(struct status_snapshot *s, struct status_group *g, st
 	m->ops_total[IORATE_LEVEL_BIO][IORATE_DIR_WRITE] = 500;
 	m->writeback_ops_total = 700;
 	m->writeback_bytes_total = 2867200;
+	m->split_pieces_total[1] = 150;
 	m->bytes_total[IORATE_LEVEL_DEVICE][IORATE_DIR_WRITE] = 4096000;
 	m->has_iomax = true;
 	iomax_unlimited(&m->iomax);
@@ -90,6 +91,11 @@ TEST(metrics_render_fixed_snapshot)
 			   "device=\"nullb0\"} 700\n") != NULL);
 	ASSERT_TRUE(strstr(text, "\niorate_writeback_bytes_total{group=\"web\",member=\"/vm\\\"1\\\"\","
 			   "device=\"nullb0\"} 2867200\n") != NULL);
+	ASSERT_TRUE(strstr(text, "\n# TYPE iorate_split_pieces_total counter\n"
+			   "iorate_split_pieces_total{group=\"web\",member=\"/vm\\\"1\\\"\","
+			   "device=\"nullb0\",direction=\"read\"} 0\n"
+			   "iorate_split_pieces_total{group=\"web\",member=\"/vm\\\"1\\\"\","
+			   "device=\"nullb0\",direction=\"write\"} 150\n") != NULL);
 	ASSERT_TRUE(strstr(text, "\n# TYPE iorate_limit gauge\n"
 			   "iorate_limit{group=\"web\",kind=\"iops\",direction=\"total\"} 400\n") != NULL);
 	ASSERT_TRUE(strstr(text, "\niorate_iomax{member=\"/vm\\\"1\\\"\",device=\"nullb0\",field=\"wiops\"} 380\n") != NULL);
