@@ -191,8 +191,6 @@ $(OUTPUT)/bpf-floor: tools/bench/bpf_floor.c $(OUTPUT)/tools/bpf_floor.skel.h
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/tools $< $(PKG_LIBS) -o $@
 
-# The seed with two real nested QEMU guests (tools/bench/seed-qemu): 8-10
-# minutes of nested TCG boots, so not part of make bench.
 # share = cluster (docs/cluster.md): what one Redis carries, on this host,
 # then each of three hosts' Redis traffic in the 6.12 VM.
 .PHONY: bench-cluster
@@ -201,10 +199,13 @@ bench-cluster: $(OUTPUT)/iorate
 	tools/bench/cluster-redis | tee $(OUTPUT)/bench-cluster/redis.txt
 	tools/vmtest --kernel 6.12 --timeout 600 -- tools/bench/cluster-hosts | tee $(OUTPUT)/bench-cluster/hosts.txt
 
+# The seed with two real nested QEMU guests (tools/bench/seed-qemu): three
+# phases (before, after, foreign images) of nested TCG boots, 12-20
+# minutes, so not part of make bench.
 .PHONY: bench-seed-qemu
 bench-seed-qemu: $(OUTPUT)/iorate
 	rm -rf $(OUTPUT)/bench-seed-qemu && mkdir -p $(OUTPUT)/bench-seed-qemu
-	IORATE_VM_OUTDIR=$(CURDIR)/$(OUTPUT)/bench-seed-qemu tools/vmtest --kernel 6.12 --timeout 1500 -- \
+	IORATE_VM_OUTDIR=$(CURDIR)/$(OUTPUT)/bench-seed-qemu tools/vmtest --kernel 6.12 --timeout 2400 -- \
 		sh -c 'tools/bench/seed-qemu | tee $(CURDIR)/$(OUTPUT)/bench-seed-qemu/results.txt'
 	tools/bench/plot $(OUTPUT)/bench-seed-qemu
 

@@ -132,6 +132,19 @@ bench_wait_io() {
 	return 1
 }
 
+# bench_explain SECONDS OUT: iorate explain over SECONDS (one interval,
+# its own observe-only meter, beside the daemon or not) into OUT
+bench_explain() {
+	"$IORATE" explain -d "$1" -n 1 > "$2" 2>&1 3>&- &
+	BENCH_EXPLAIN_PID=$!
+}
+# bench_explain_show OUT REGEX: the members of explain's output whose
+# header line matches REGEX, indented under a '#'
+bench_explain_show() {
+	wait "$BENCH_EXPLAIN_PID" 2>/dev/null || true
+	awk -v re="$2" '/^[^ ]/ { show = $0 ~ re && !/^iorate/ } show { print "#   " $0 }' "$1"
+}
+
 # bench_seed_series NAME LIMIT DAT: the seed benches' series from
 # $BENCH_WORK/disk (bench_diskrate) and $BENCH_WORK/cg (bench_cgrate of two
 # guests) into DAT ("t disk_w/s guest-1 guest-2 limit sum"), and its line
