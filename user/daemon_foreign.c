@@ -83,9 +83,15 @@ static void *flusher_main(void *arg)
 		fl->pending = false;
 		fl->busy = true;
 		pthread_mutex_unlock(&fl->lock);
-		/* starts writeback of the dirty pages, waits for none */
+		/* starts writeback of the dirty pages, waits for none; then
+		 * drops the clean ones (the last round's, written back by now).
+		 * Pages cached from the file's making belong to the maker's
+		 * memcg, and a dirtying of those the kernel never counts as
+		 * foreign: dropped, the writer's next write brings its own
+		 * page, which it does count, and the inode moves. */
 		for (int i = 0; i < r.nr; i++) {
 			r.flushed[i] = !sync_file_range(r.fd[i], 0, 0, SYNC_FILE_RANGE_WRITE);
+			posix_fadvise(r.fd[i], 0, 0, POSIX_FADV_DONTNEED);
 			close(r.fd[i]);
 		}
 		pthread_mutex_lock(&fl->lock);
@@ -225,7 +231,7 @@ void daemon_foreign_event(struct daemon *d, const struct iorate_event *ev)
 	const char *owner = NULL;
 	char spec[32];
 	struct foreign_inode *f;
-	int g, m;
+	int g, m, og, om;
 
 	fo->events++;
 	fo->no_flush = getenv("IORATE_FOREIGN_FLUSH") && !strcmp(getenv("IORATE_FOREIGN_FLUSH"), "off");
@@ -239,8 +245,11 @@ void daemon_foreign_event(struct daemon *d, const struct iorate_event *ev)
 			return;
 		}
 	}
-	/* only what a group's member dirties is iorate's business */
-	if (!foreign_member(d, ev->cgroup_id, &g, &m))
+	/* only what a group's member dirties is iorate's business, and only
+	 * when the cgroup charged is outside it: a file one of a VM's own
+	 * cgroups made (libvirt's emulator, a vCPU's) is under its io.max */
+	if (!foreign_member(d, ev->cgroup_id, &g, &m) ||
+	    (foreign_member(d, ev->owner_id, &og, &om) && og == g && om == m))
 		return;
 	if (fo->nr == fo->cap) {
 		int cap = fo->cap ? fo->cap * 2 : 8;
@@ -275,15 +284,14 @@ void daemon_foreign_event(struct daemon *d, const struct iorate_event *ev)
 		snprintf(f->owner_path, sizeof(f->owner_path), "%s", owner);
 	f->cap_owner = foreign_may_cap(d, f, d->members[g].members[m].path);
 	log_warn("%s writes inode %llu on %u:%u, whose writeback the kernel charges to %s%s: "
-		 "its flushes are not held by %s's io.max until the kernel moves the inode "
-		 "(~30 s at this pace); %s%s",
+		 "its flushes are not held by %s's io.max until the kernel moves the inode; %s%s",
 		 f->who, (unsigned long long)f->ino, iorate_dev_major(f->dev),
 		 iorate_dev_minor(f->dev), owner ? owner : "another cgroup",
 		 owner && !strcmp(owner, "/") ? " (the file was made there)" : "",
 		 d->policy.groups[g].name,
 		 f->cap_owner ? "iorate gives that cgroup the member's io.max meanwhile, and " : "iorate ",
 		 fo->no_flush ? "does not flush it (IORATE_FOREIGN_FLUSH=off)" :
-		 f->fd >= 0 ? "flushes the file every 250 ms so that the kernel moves it sooner"
+		 f->fd >= 0 ? "flushes the file every 250 ms and drops its clean pages so that the kernel moves it sooner"
 			    : "cannot open the file to hurry the move");
 	cgroup_names_free(names);
 }

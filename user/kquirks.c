@@ -59,8 +59,12 @@ int kquirk_foreign_dirty_folio(const struct btf *btf)
 	const struct btf_type *t;
 	__s32 id;
 
-	/* typedef void (*btf_trace_track_foreign_dirty)(void *, struct X *, ...) */
-	id = btf__find_by_name_kind(btf, "btf_trace_track_foreign_dirty", BTF_KIND_TYPEDEF);
+	/* no cgroup writeback built (no memcg or blkcg): no inode->i_wb to
+	 * read, and no foreign dirtying to see */
+	if (btf__find_by_name_kind(btf, "btf_trace_track_foreign_dirty", BTF_KIND_TYPEDEF) < 0)
+		return -ENOENT;
+	/* typedef void (*btf_trace_writeback_dirty_folio)(void *, struct X *, ...) */
+	id = btf__find_by_name_kind(btf, "btf_trace_writeback_dirty_folio", BTF_KIND_TYPEDEF);
 	if (id < 0)
 		return -ENOENT;
 	t = resolve(btf, id);

@@ -33,9 +33,11 @@ int kquirk_carryover(const struct btf *btf);
 /* The same question of the running kernel (/sys/kernel/btf/vmlinux). */
 int kquirk_running_carryover(void);
 
-/* 1 when btf's track_foreign_dirty tracepoint passes a struct folio (what
- * the BPF program reads: 5.17 and later; a struct page before), 0 when
- * it passes something else, -ENOENT when btf has no such tracepoint. */
+/* 1 when btf's writeback_dirty_folio tracepoint passes a struct folio
+ * (what the BPF program reads: 5.17 and later; before, the tracepoint is
+ * writeback_dirty_page), 0 when it passes something else, -ENOENT when
+ * btf has no such tracepoint or no cgroup writeback (no
+ * track_foreign_dirty tracepoint). */
 int kquirk_foreign_dirty_folio(const struct btf *btf);
 
 #endif

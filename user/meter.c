@@ -27,7 +27,7 @@ struct meter {
 	uint32_t batch_cap;
 	struct iorate_bucket_set *bucket_sets;	/* the array map, mmapped */
 	size_t bucket_sets_len;
-	bool foreign_dirty;	/* the kernel has track_foreign_dirty */
+	bool foreign_dirty;	/* foreign_dirty loaded (kquirk_foreign_dirty_folio) */
 };
 
 /* Entries per batch syscall: 1000 VMs' pairs in one or two calls, 180 KiB
@@ -126,9 +126,10 @@ int meter_open(struct meter **out, unsigned int flags)
 	}
 	m->usage_entries = bpf_map__max_entries(m->skel->maps.usage);
 	/* A kernel without cgroup writeback (no memcg or blkcg) has no
-	 * foreign dirtying to see, nor this tracepoint; one before 5.17
-	 * passes a struct page, not the folio the program reads, and would
-	 * fail the whole object's load. Everything else still works. */
+	 * foreign dirtying to see, nor inode->i_wb; one before 5.17 has
+	 * writeback_dirty_page (a struct page, not the folio the program
+	 * reads), and would fail the whole object's load. Everything else
+	 * still works. */
 	vmlinux = btf__load_vmlinux_btf();
 	m->foreign_dirty = vmlinux && kquirk_foreign_dirty_folio(vmlinux) == 1;
 	btf__free(vmlinux);

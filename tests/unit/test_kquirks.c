@@ -60,38 +60,45 @@ TEST(kquirks_no_blk_throttle_says_so)
 	btf__free(btf);
 }
 
-/* typedef void (*btf_trace_track_foreign_dirty)(void *, struct ARG *,
- * struct bdi_writeback *), ARG a folio (5.17 and later) or a page. */
-static struct btf *foreign_dirty_btf(const char *arg)
+/* typedef void (*NAME)(void *, struct ARG *, struct OTHER *) into btf */
+static void add_tracepoint(struct btf *btf, const char *name, const char *arg, const char *other)
 {
-	struct btf *btf = btf__new_empty();
-	int void_ptr, arg_id, arg_ptr, wb_id, wb_ptr, proto, ptr;
+	int void_ptr, arg_ptr, other_ptr, proto;
 
 	void_ptr = btf__add_ptr(btf, 0);
-	arg_id = btf__add_struct(btf, arg, 8);
-	arg_ptr = btf__add_ptr(btf, arg_id);
-	wb_id = btf__add_struct(btf, "bdi_writeback", 8);
-	wb_ptr = btf__add_ptr(btf, wb_id);
+	arg_ptr = btf__add_ptr(btf, btf__add_struct(btf, arg, 8));
+	other_ptr = btf__add_ptr(btf, btf__add_struct(btf, other, 8));
 	proto = btf__add_func_proto(btf, 0);
 	btf__add_func_param(btf, "__data", void_ptr);
 	btf__add_func_param(btf, NULL, arg_ptr);
-	btf__add_func_param(btf, NULL, wb_ptr);
-	ptr = btf__add_ptr(btf, proto);
-	btf__add_typedef(btf, "btf_trace_track_foreign_dirty", ptr);
+	btf__add_func_param(btf, NULL, other_ptr);
+	btf__add_typedef(btf, name, btf__add_ptr(btf, proto));
+}
+
+/* writeback_dirty_folio's tracepoint with ARG (a folio from 5.17 on),
+ * and track_foreign_dirty's where the kernel has cgroup writeback */
+static struct btf *foreign_dirty_btf(const char *arg, bool cgroup_writeback)
+{
+	struct btf *btf = btf__new_empty();
+
+	add_tracepoint(btf, "btf_trace_writeback_dirty_folio", arg, "address_space");
+	if (cgroup_writeback)
+		add_tracepoint(btf, "btf_trace_track_foreign_dirty", arg, "bdi_writeback");
 	return btf;
 }
 
-/* The program reads a folio: a kernel whose tracepoint passes a page
- * (RHEL 9's 5.14, Ubuntu 22.04's 5.15) gets the program left out, not the
- * whole object refused. */
 TEST(kquirks_foreign_dirty_takes_a_folio_or_is_left_out)
 {
-	struct btf *btf = foreign_dirty_btf("folio");
+	struct btf *btf = foreign_dirty_btf("folio", true);
 
 	ASSERT_EQ(kquirk_foreign_dirty_folio(btf), 1);
 	btf__free(btf);
-	btf = foreign_dirty_btf("page");
+	btf = foreign_dirty_btf("page", true);
 	ASSERT_EQ(kquirk_foreign_dirty_folio(btf), 0);
+	btf__free(btf);
+	/* no memcg or blkcg: no inode->i_wb to read */
+	btf = foreign_dirty_btf("folio", false);
+	ASSERT_EQ(kquirk_foreign_dirty_folio(btf), -ENOENT);
 	btf__free(btf);
 	btf = btf__new_empty();
 	btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
