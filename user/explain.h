@@ -19,8 +19,7 @@ enum explain_stage {
 };
 
 enum { EXPLAIN_READ, EXPLAIN_WRITE, EXPLAIN_NR_DIRS };
-_Static_assert(EXPLAIN_READ == 0 && EXPLAIN_WRITE == 1,
-	       "procio.h and IORATE_DIR_* index reads 0, writes 1");
+_Static_assert(EXPLAIN_READ == 0 && EXPLAIN_WRITE == 1, "procio.h indexes reads 0, writes 1");
 
 /* One window (about 1 s) of one member on one disk: counts, not rates. */
 struct explain_window {

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "procio.h"
 
-int procio_pid_syscalls(int pid, double calls[2])
+int procio_pid_syscalls(int pid, double calls[2], uint64_t *pids_sig)
 {
 	char file[64], line[128];
 	FILE *io;
@@ -22,6 +22,7 @@ int procio_pid_syscalls(int pid, double calls[2])
 			calls[1] += v;
 	}
 	fclose(io);
+	*pids_sig += (uint64_t)pid * 0x9e3779b97f4a7c15ULL;
 	return 0;
 }
 
@@ -39,10 +40,8 @@ int procio_cgroup_syscalls(const char *root, const char *path, double calls[2],
 	if (!procs)
 		return -errno;
 	while (fscanf(procs, "%d", &pid) == 1) {
-		if (procio_pid_syscalls(pid, calls))
-			continue;	/* gone meanwhile */
-		*pids_sig += (uint64_t)pid * 0x9e3779b97f4a7c15ULL;
-		n++;
+		if (procio_pid_syscalls(pid, calls, pids_sig) == 0)
+			n++;	/* else gone meanwhile */
 	}
 	fclose(procs);
 	return n;

@@ -8,9 +8,11 @@
 
 #include <stdint.h>
 
-/* Adds one process's read and write syscalls to calls[0] and calls[1];
- * -errno when its /proc/PID/io could not be read (gone, or not ours). */
-int procio_pid_syscalls(int pid, double calls[2]);
+/* Adds one process's read and write syscalls to calls[0] and calls[1],
+ * and the process to *pids_sig, the signature of which processes were
+ * read; -errno, neither touched, when its /proc/PID/io could not be read
+ * (gone, or not ours). */
+int procio_pid_syscalls(int pid, double calls[2], uint64_t *pids_sig);
 
 /* The read (calls[0]) and write (calls[1]) syscalls of the processes in
  * root/path (not below) and a signature of which processes they are: a

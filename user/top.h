@@ -157,8 +157,9 @@ const char *top_sort_name(enum top_sort sort);
 /* ---- top_explain.c: each row's last windows for the explain view (pure:
  * the sample's cumulative counts in, explain.c's judgement out) ---- */
 
-/* Windows judged: the last 10 s at top's default delay of 1 s, as
- * iorate explain's default interval. */
+/* Windows judged: 10 s at top's default delay of 1 s, two of the
+ * kernel's 5 s writeback periods, so that flushes every 5 s read as
+ * bursts (explain.c: most requests in at most half the windows). */
 #define TOP_EXPLAIN_WINDOWS	10
 
 struct top_explain_history {

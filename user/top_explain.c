@@ -25,11 +25,25 @@ static uint64_t row_key(const struct top_row *r)
 	return h;
 }
 
-static struct top_explain_history *history_of(struct top_explain *te, uint64_t key,
+_Static_assert((int)EXPLAIN_READ == (int)IORATE_DIR_READ &&
+	       (int)EXPLAIN_WRITE == (int)IORATE_DIR_WRITE,
+	       "a row's counts are indexed by IORATE_DIR_*, windows by EXPLAIN_*");
+
+static bool history_is(const struct top_explain_history *h, uint64_t key, const char *device)
+{
+	return h->key == key && !strcmp(h->device, device);
+}
+
+/* The row's history. Rows come in the same order sample after sample, so
+ * the one at the row's own index is tried first: a search of every
+ * history for every row would grow with the square of a host's VMs. */
+static struct top_explain_history *history_of(struct top_explain *te, size_t hint, uint64_t key,
 					      const char *device)
 {
+	if (hint < te->nr && history_is(&te->v[hint], key, device))
+		return &te->v[hint];
 	for (size_t i = 0; i < te->nr; i++)
-		if (te->v[i].key == key && !strcmp(te->v[i].device, device))
+		if (history_is(&te->v[i], key, device))
 			return &te->v[i];
 	return NULL;
 }
@@ -117,7 +131,7 @@ int top_explain_take(struct top_explain *te, struct top_sample *s)
 		struct top_row *r = &s->rows[i];
 		uint64_t key = row_key(r);
 		const struct top_disk *disk = top_disk_find(s->disks, s->nr_disks, r->device);
-		struct top_explain_history *h = history_of(te, key, r->device);
+		struct top_explain_history *h = history_of(te, i, key, r->device);
 		struct explain_window w;
 
 		if (!h) {

@@ -246,12 +246,9 @@ static void top_member_counts(struct json_object *mj, bool syscalls, struct top_
 	c->pids_sig = 0;
 	c->syscalls_known = syscalls && np > 0 &&
 			    !json_object_get_boolean(top_get(mj, "pids_truncated"));
-	for (size_t i = 0; i < np && c->syscalls_known; i++) {
-		int pid = json_object_get_int(json_object_array_get_idx(pids, i));
-
-		if (procio_pid_syscalls(pid, c->syscalls) == 0)
-			c->pids_sig += (uint64_t)pid * 0x9e3779b97f4a7c15ULL;
-	}
+	for (size_t i = 0; i < np && c->syscalls_known; i++)
+		procio_pid_syscalls(json_object_get_int(json_object_array_get_idx(pids, i)),
+				    c->syscalls, &c->pids_sig);
 }
 
 static int top_member_row(struct top_sample *s, int g, struct json_object *mj, bool syscalls,

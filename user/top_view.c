@@ -274,6 +274,16 @@ static void top_rate(char *buf, size_t len, double v)
 			 v >= 100000 ? v / 1000 : v);
 }
 
+/* One line of the explain view: name, disk, then the columns. */
+static void top_explain_line(char *line, size_t len, int name_w, const char *name,
+			     const char *device, const char *const *cells, int nr, int cell_w)
+{
+	int off = snprintf(line, len, "%-*s %-8s", name_w, name, device);
+
+	for (int c = 0; c < nr && off < (int)len; c++)
+		off += snprintf(line + off, len - off, " %*s", cell_w, cells[c]);
+}
+
 /* The explain view: per member and disk, the direction with more requests
  * through each stage (iorate explain's, over top's last windows), and
  * under it the stage that adds most. */
@@ -285,6 +295,7 @@ static void top_draw_explain(struct top_opts *o, const struct top_sample *s)
 	enum { NR_COLS = sizeof(titles) / sizeof(titles[0]), COL_W = 7 };
 	struct top_row **shown = calloc(s->nr_rows + 1, sizeof(*shown));
 	size_t n = shown ? top_select(o, s->rows, s->nr_rows, shown) : 0;
+	char line[1024];
 	int name_w = 6, y;
 
 	for (size_t i = 0; i < n; i++) {
@@ -300,16 +311,10 @@ static void top_draw_explain(struct top_opts *o, const struct top_sample *s)
 		name_w = 6;
 	erase();
 	y = top_draw_header(o, s, n);
+	top_explain_line(line, sizeof(line), name_w, s->daemon ? "MEMBER" : "CGROUP", "DEVICE",
+			 titles, NR_COLS, COL_W);
 	attron(A_REVERSE);
-	{
-		char line[1024];
-		int off = snprintf(line, sizeof(line), "%-*s %-8s", name_w,
-				   s->daemon ? "MEMBER" : "CGROUP", "DEVICE");
-
-		for (int c = 0; c < NR_COLS && off < (int)sizeof(line); c++)
-			off += snprintf(line + off, sizeof(line) - off, " %*s", COL_W, titles[c]);
-		mvprintw(y, 0, "%-*.*s", COLS, COLS, line);
-	}
+	mvprintw(y, 0, "%-*.*s", COLS, COLS, line);
 	attroff(A_REVERSE);
 	y++;
 	if (o->groups)
@@ -317,8 +322,9 @@ static void top_draw_explain(struct top_opts *o, const struct top_sample *s)
 	for (size_t i = 0; i < n && y < LINES; i++) {
 		const struct top_row *r = shown[i];
 		const struct explain_result *ex = &r->ex;
-		char cut[TOP_CUT_MAX], v[NR_COLS][32], line[1024];
-		int d = ex->dir, off;
+		char cut[TOP_CUT_MAX], v[NR_COLS][32];
+		const char *cells[NR_COLS];
+		int d = ex->dir;
 
 		if (!r->explained) {
 			top_line(y++, "%-*s %-8s  (a window after the next sample)", name_w,
@@ -337,10 +343,11 @@ static void top_draw_explain(struct top_opts *o, const struct top_sample *s)
 			snprintf(v[6], sizeof(v[6]), "-");
 		top_rate(v[7], sizeof(v[7]), ex->largest_s);
 		snprintf(v[8], sizeof(v[8]), "%d", ex->nr_windows);
-		off = snprintf(line, sizeof(line), "%-*s %-8s", name_w,
-			       top_fit(top_row_label(o, r), name_w, cut, sizeof(cut)), r->device);
-		for (int c = 0; c < NR_COLS && off < (int)sizeof(line); c++)
-			off += snprintf(line + off, sizeof(line) - off, " %*s", COL_W, v[c]);
+		for (int c = 0; c < NR_COLS; c++)
+			cells[c] = v[c];
+		top_explain_line(line, sizeof(line), name_w,
+				 top_fit(top_row_label(o, r), name_w, cut, sizeof(cut)), r->device,
+				 cells, NR_COLS, COL_W);
 		top_line(y++, "%s", line);
 		top_line(y++, "  %s", ex->verdict);
 	}
