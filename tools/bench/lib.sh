@@ -145,6 +145,21 @@ bench_explain_show() {
 	awk -v re="$2" '/^[^ ]/ { show = $0 ~ re && !/^iorate/ } show { print "#   " $0 }' "$1"
 }
 
+# bench_foreign_images DIR: each guest's image for the seeds' foreign
+# phase, DIR/guest-N-foreign.img, written out whole by this script (the
+# root cgroup), as qemu-img or a copy makes it: its pages stay cached, the
+# maker's
+bench_foreign_images() {
+	local g
+	for g in 1 2; do
+		dd if=/dev/zero of="$1/guest-$g-foreign.img" bs=1M count=64 status=none conv=fsync
+	done
+}
+# bench_foreign_log: what the daemon said of writeback charged elsewhere
+bench_foreign_log() {
+	grep -E "writes inode|writeback follows" "$BENCH_WORK/daemon.log" | sed 's/^/# foreign: /' || true
+}
+
 # bench_seed_series NAME LIMIT DAT: the seed benches' series from
 # $BENCH_WORK/disk (bench_diskrate) and $BENCH_WORK/cg (bench_cgrate of two
 # guests) into DAT ("t disk_w/s guest-1 guest-2 limit sum"), and its line
