@@ -113,18 +113,27 @@ static_assert(CTL_READ == 0 && CTL_WRITE == 1 && CTL_NR_DIRS == 2 && CTL_NR_KIND
  */
 #define CTL_STEADY_CONV_TAU_S	(4 * CTL_CONV_TAU_S)
 /*
- * Steady mode splits a total by the mix over this long. At 0.2 s (the
+ * A total is split by the mix over this long, in both modes. At 0.2 s (the
  * rates' own memory) a 50/50 randrw of 64 KiB I/Os under bps-total = 10M,
  * 80 I/Os a second each way, read a mix of 35/65 to 62/38 from one tick
  * to the next: the lines swung between 3.9 and 7.5 MiB/s each way, moved
  * every 0.3-0.6 s (a bucket filling forces a lowering past the gate), and
  * the job, whose reads and writes share its queue, ran at the lower line
  * both ways: windows down to 7424 and means of 9300 and 9848 against 10240
- * (6.1 VM, 028; CI 2026-12-07). Over 2 s the mix of that job moves a few
- * percent, inside steady mode's 10% hysteresis; steady mode does not
- * follow a shifting mix quickly in any case (its lines move rarely).
+ * (6.1 VM, 028; CI 2026-12-07). Follow mode split by that fast mix until
+ * 2026-12-08, and a 90/10 randrw under iops-total = 400 fed on itself:
+ * its writes, held a little under their 10% line by blk-throttle's
+ * slices, read as a smaller write share, the line fell with them, and the
+ * job's reads, which wait on its writes, fell nine times as far (the
+ * simulation at 100 ms: mean 332, windows down to 126; 020's mix shift on
+ * 6.12 failed 1 run in 4 after the saturating 50/50, means of 318-337
+ * against a floor of 340). By the mix of the last 2 s: 383, windows
+ * 331-409 (test_controller_plant.c; 0.5, 1 and 3 s were worse overall).
+ * Whether a direction presses against its line is still read from the
+ * fast rates (split_by_mix's `use`): by the slow mix, a job whose writer
+ * had just stopped looked idle on the reads it now wanted.
  */
-#define CTL_STEADY_MIX_TAU_S	2.0
+#define CTL_MIX_TAU_S	2.0
 /* The factor's seed: half a second of I/O, five ticks at the default
  * tick, in which a first tick's edge (counted on one side and not yet on
  * the other) weighs a fifth. */
@@ -505,12 +514,11 @@ static void measure(struct ctl_binding *b, double dt_s)
 		 * pooled share handed over 1 s later: 378 against 400 at 10 ms
 		 * ticks without this). */
 		w = tick_weight(CTL_EWMA_TAU_S - (span - dt_s) / 2, dt_s);
-		mix_w = tick_weight(CTL_STEADY_MIX_TAU_S - (span - dt_s) / 2, dt_s);
+		mix_w = tick_weight(CTL_MIX_TAU_S - (span - dt_s) / 2, dt_s);
 		for (int k = 0; k < CTL_NR_KINDS; k++) {
 			for (int d = 0; d < CTL_NR_DIRS; d++) {
 				s->dev_rate[k][d] = ewma(s->dev_rate[k][d], dev_now[k][d], w);
-				if (b->steady)	/* follow mode splits by dev_rate */
-					s->mix_rate[k][d] = ewma(s->mix_rate[k][d], dev_now[k][d], mix_w);
+				s->mix_rate[k][d] = ewma(s->mix_rate[k][d], dev_now[k][d], mix_w);
 				s->thr_rate[k][d] = ewma(s->thr_rate[k][d], thr_now[k][d], w);
 				update_conv(s, k, d, thr[k][d] / dt_s, done[k][d] / dt_s, conv_w, dt_s);
 			}
@@ -565,6 +573,25 @@ static double in_force_dev(const struct ctl_slot *s, int k, int d)
 	double trim = s->trim[k][d] > 0 ? s->trim[k][d] : 1;
 
 	return v ? v / conv / trim : INFINITY;
+}
+
+/*
+ * What the line in force lets through, in device units/s: an iops line
+ * passes whole I/Os per blk-throttle slice (iomax.h). A direction pressed
+ * against a line of 15 passes 10 and, against 15, looked idle: the 90/10
+ * job of 020's mix shift, started a second after its writer, kept its reads
+ * at a line of 10-15 for the writer's whole run, and when the writer
+ * stopped the job ran at 52 and 23 against 400 for two seconds (the
+ * simulation, MIX_SHIFT; 6.12 VM: windows of 15, 34, 74).
+ */
+static double passed_dev(const struct ctl_slot *s, int k, int d)
+{
+	double v = in_force_dev(s, k, d);
+
+	if (k != CTL_IOPS || isinf(v))
+		return v;
+	return v * iomax_iops_passed(s->actuated ? s->in_force[k][d] : s->iomax[k][d]) /
+	       (double)(s->actuated ? s->in_force[k][d] : s->iomax[k][d]);
 }
 
 /*
@@ -858,12 +885,12 @@ static void decide(struct ctl_binding *b, bool learn)
 				double mix = s->mix_rate[k][CTL_READ] + s->mix_rate[k][CTL_WRITE];
 
 				for (int d = 0; d < CTL_NR_DIRS; d++) {
-					/* steady: today's level in the slow mix */
-					c[d].demand = b->steady && mix > 0 ? level * s->mix_rate[k][d] / mix :
+					/* today's level in the slow mix */
+					c[d].demand = mix > 0 ? level * s->mix_rate[k][d] / mix :
 						      s->dev_rate[k][d];
-					clip_to_in_force(&c[d], in_force_dev(s, k, d));
+					clip_to_in_force(&c[d], passed_dev(s, k, d));
 				}
-				split_by_mix(rates[i][total], c, CTL_NR_DIRS);
+				split_by_mix(rates[i][total], c, s->dev_rate[k], CTL_NR_DIRS);
 				lim[CTL_READ] = c[CTL_READ].alloc;
 				lim[CTL_WRITE] = c[CTL_WRITE].alloc;
 			}

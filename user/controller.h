@@ -57,8 +57,8 @@ struct ctl_slot {
 	struct ctl_input thr;	/* as io.max counts: bios, split pieces */
 	struct throttle_bucket buckets[POLICY_NR_LIMITS];	/* share = each */
 	double dev_rate[CTL_NR_KINDS][CTL_NR_DIRS];	/* units/s, smoothed */
-	/* steady mode: dev_rate over a longer memory, whose mix a total is
-	 * split by (controller.c, CTL_STEADY_MIX_TAU_S) */
+	/* dev_rate over a longer memory, whose mix a total is split by
+	 * (controller.c, CTL_MIX_TAU_S) */
 	double mix_rate[CTL_NR_KINDS][CTL_NR_DIRS];
 	double thr_rate[CTL_NR_KINDS][CTL_NR_DIRS];
 	/* The last ticks' counts, as many as span blk-throttle's slice:

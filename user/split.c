@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <math.h>
 #include <stdbool.h>
 #include "split.h"
 
@@ -73,7 +74,7 @@ void split_allowance_floor(double budget, struct split_consumer *c, int n, doubl
 /* The least share of a direction that presses against its io.max. */
 #define SPLIT_PRESSED_MIN	0.10
 
-void split_by_mix(double budget, struct split_consumer *c, int n)
+void split_by_mix(double budget, struct split_consumer *c, const double *use, int n)
 {
 	double total = 0, sat_total = 0, unsat_sum = 0, floor_share = SPLIT_MIN_SHARE / 2;
 	bool sat[n];
@@ -83,7 +84,8 @@ void split_by_mix(double budget, struct split_consumer *c, int n)
 		return;
 	for (int i = 0; i < n; i++) {
 		total += c[i].demand;
-		sat[i] = c[i].alloc > 0 && c[i].demand >= SPLIT_SATURATED * c[i].alloc;
+		sat[i] = c[i].alloc > 0 &&
+			 fmax(use ? use[i] : 0, c[i].demand) >= SPLIT_SATURATED * c[i].alloc;
 		if (sat[i]) {
 			nr_sat++;
 			sat_total += c[i].demand;

@@ -27,9 +27,11 @@ void split_allowance(double budget, struct split_consumer *c, int n);
 void split_allowance_floor(double budget, struct split_consumer *c, int n, double min_share);
 /* For the reads and writes of one workload, which are coupled (a throttled
  * write holds a queue slot a read could use): shares follow the measured
- * mix, each direction keeping a small floor so that it can be seen waking;
- * when the mix leaves budget unused while a direction uses >= 85% of its
- * last allocation, that spare goes to it at once. */
-void split_by_mix(double budget, struct split_consumer *c, int n);
+ * mix (demand), each direction keeping a small floor so that it can be
+ * seen waking; when the mix leaves budget unused while a direction uses
+ * >= 85% of its last allocation, that spare goes to it at once. `use`, if
+ * not NULL: each direction's latest use, which says it presses when its
+ * demand (a slower mix) does not yet. */
+void split_by_mix(double budget, struct split_consumer *c, const double *use, int n);
 
 #endif

@@ -207,11 +207,30 @@ void sim_tick(struct ctl_binding *b, struct sim_member *m, int n, double dt,
 /* One jiffy of a load's submissions: each direction filled to its depth or
  * fed its arrivals; a coupled job tops up its shared depth, dealing each
  * new bio to a direction by the read share. */
+/* A write that waits in blk-throttle, and whose job it is */
+static void queue_write(struct sim_load *l, bool writer)
+{
+	l->write_owner[(l->write_head + l->write_len++) % SIM_LOAD_MAX_QUEUE] = writer;
+	if (writer)
+		l->writer_queued++;
+}
+
+/* n waiting writes went, the oldest first */
+static void dequeue_writes(struct sim_load *l, uint32_t n)
+{
+	for (; n && l->write_len; n--, l->write_len--) {
+		if (l->write_owner[l->write_head])
+			l->writer_queued--;
+		l->write_head = (l->write_head + 1) % SIM_LOAD_MAX_QUEUE;
+	}
+}
+
 static void plant_submit(struct btm *plant, struct sim_load *l, double *room)
 {
 	if (l->coupled) {
-		while (plant->dir[0].queued + plant->dir[1].queued < (uint32_t)l->depth[0] &&
-		       *room >= 1) {
+		while (l->elapsed_s >= l->coupled_from_s &&
+		       plant->dir[0].queued + plant->dir[1].queued - l->writer_queued <
+		       (uint32_t)l->depth[0] && *room >= 1) {
 			int rw;
 
 			/* fio draws each I/O's direction at random (rwmixread):
@@ -221,6 +240,15 @@ static void plant_submit(struct btm *plant, struct sim_load *l, double *room)
 			     CTL_READ : CTL_WRITE;
 			if (btm_submit(plant, rw, l->bytes[rw]))
 				*room -= 1;
+			else if (rw == CTL_WRITE)
+				queue_write(l, false);
+		}
+		while (l->elapsed_s < l->writer_s && l->writer_queued < l->writer_depth &&
+		       *room >= 1) {
+			if (btm_submit(plant, CTL_WRITE, l->bytes[CTL_WRITE]))
+				*room -= 1;
+			else
+				queue_write(l, true);
 		}
 		return;
 	}
@@ -264,8 +292,14 @@ double sim_plant_tick(struct ctl_binding *b, uint64_t id, struct btm *plant, str
 		 * blk-throttle's slice is written at it, to the jiffy */
 		if (at && at <= sim_now_ns)
 			sim_actuate(s, false);
+		uint32_t waiting;
+
 		plant_submit(plant, l, &room);
+		waiting = plant->dir[CTL_WRITE].queued;
 		btm_tick(plant);
+		if (l->coupled)
+			dequeue_writes(l, waiting - plant->dir[CTL_WRITE].queued);
+		l->elapsed_s += 1.0 / BTM_HZ;
 		/* BPF charges each bio as it passes, and the daemon acts on a
 		 * filled bucket's event at once, not at its next tick */
 		for (int d = 0; d < CTL_NR_DIRS; d++) {

@@ -67,6 +67,8 @@ void sim_io(struct ctl_binding *b, struct ctl_slot *s, int dir, double ops, doub
  * directions, depth[CTL_READ], each new bio a read with the chance
  * `read_share` (a randrw job, whose reads wait behind its writes).
  */
+#define SIM_LOAD_MAX_QUEUE	64
+
 struct sim_load {
 	int depth[CTL_NR_DIRS];
 	double rate[CTL_NR_DIRS];
@@ -74,9 +76,19 @@ struct sim_load {
 	bool coupled;
 	double read_share;
 	double disk_per_s;		/* 0: 20000, a null_blk in the TCG VM */
-	/* the loop's own */
+	/* Beside a coupled job, a second one in the same cgroup: direct
+	 * writes kept `writer_depth` deep for the first `writer_s` seconds
+	 * (020's mix shift: a 90/10 randrw plus a writer for half its run) */
+	int writer_depth;
+	double writer_s;
+	double coupled_from_s;
+	/* the loop's own: the clock, and whose each waiting write is
+	 * (blk-throttle dispatches a direction's bios in order) */
 	double jiffy_carry, arrival_carry[CTL_NR_DIRS];
 	uint64_t mix_seed;
+	double elapsed_s;
+	bool write_owner[SIM_LOAD_MAX_QUEUE];
+	int write_head, write_len, writer_queued;
 };
 
 /* dt of member id's I/O through its blk-throttle, charged as BPF charges

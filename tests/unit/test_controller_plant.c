@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ctl_sim.h"
 #include "test.h"
@@ -22,12 +23,13 @@ struct plant_run {
 	uint32_t wraps;			/* of those, 6.1 budgets wrapped */
 };
 
-enum workload { DIRECT, WRITEBACK, RANDRW_50, RANDRW_90, RANDRW_70, NR_WORKLOADS };
+enum workload { DIRECT, WRITEBACK, RANDRW_50, RANDRW_90, RANDRW_70, MIX_SHIFT, NR_WORKLOADS };
 
 static const char *const workload_names[NR_WORKLOADS] = {
 	"direct writer, iops-write 200", "writeback at 500/s, iops-write 200",
 	"randrw 50/50 iodepth 8, iops-total 400", "randrw 90/10 iodepth 4, iops-total 400",
 	"randrw 70/30 iodepth 8, iops-read 280 + iops-write 120",
+	"randrw 90/10 + a writer for 15 s, iops-total 400",
 };
 
 /* The policy and the load of a workload (the VM tier's and the bench's
@@ -50,6 +52,15 @@ static double workload(enum workload w, struct policy_group *g, struct sim_load 
 		line[CTL_READ] = 0;
 		line[CTL_WRITE] = 200;
 		return 200;
+	case MIX_SHIFT:
+		/* 020's mix shift: a writer, then a 90/10 randrw alone */
+		l->writer_depth = 4;
+		l->writer_s = 15;
+		/* the randrw job a second late: the writer's bios fill the
+		 * write queue and the job's reads start at a sliver (the 6.12
+		 * VM's failing runs: reads at 10/s for the writer's 9 s) */
+		l->coupled_from_s = 1;
+		/* fall through */
 	case RANDRW_50:
 	case RANDRW_90:
 		l->coupled = true;
@@ -148,6 +159,12 @@ static bool held(enum btm_kernel k, enum workload w, double dt, const struct pla
 	uint32_t line[CTL_NR_DIRS];
 	double limit = workload(w, &g, &l, line);
 
+	/* SIM_CELLS=1 ./build/unit-tests -t plant_: every cell's figures,
+	 * for a tuning change (the bars below hold the last ones reached) */
+	if (getenv("SIM_CELLS"))
+		printf("CELL %s %-52s dt %-4g mean %.3f lo %.3f hi %.3f writes %u\n", k == BTM_6_1 ? "6.1 " : "6.12",
+		       workload_names[w], dt, r->mean / limit, r->lo / limit, r->hi / limit, r->writes);
+
 	if (r->lo >= lo * limit && r->hi <= hi * limit && r->mean >= mean_lo * limit)
 		return true;
 	test_fail(__FILE__, __LINE__,
@@ -183,21 +200,28 @@ struct cell_bars {
  * with lowerings untimed, some of which wrapped. Split by the mix of the
  * last 0.2 s, the lines chased the mix's noise (51 writes in 30 s at
  * 100 ms) and the job ran at the lower line both ways; by the mix of the
- * last 2 s (CTL_STEADY_MIX_TAU_S), 16 writes: 50/50 396.6 (370-436) and
+ * last 2 s (CTL_MIX_TAU_S), 16 writes: 50/50 396.6 (370-436) and
  * 90/10 378.8 (302-428) at 100 ms, against 382.3 (343-419) and 321.6
- * (271-403) before. The mean comes back; the highest window rises, up to
- * 460 at 90/10 and 10 ms ticks (it was 403, the mean 351).
+ * (271-403) before. The mean comes back; the highest window rose, up to
+ * 460 at 90/10 and 10 ms ticks (it was 403, the mean 351). Since a
+ * direction presses by its latest use against what its line passes
+ * (2026-12-08): 50/50 392.8 (372-408), 90/10 376.0 (306-402) at 100 ms,
+ * and 90/10 at 10 ms 372.4 (288-420). The mix shift (the last column) is
+ * not steady mode's to follow: 020 runs it on 6.12 only.
  */
 static const struct cell_bars steady_61[SIM_NR_DTS][NR_WORKLOADS] = {
 	/* 10 ms */
-	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.80, 1.08, 0.99 },
-	  { 0.70, 1.16, 0.93 }, { 0.83, 1.01, 0.96 } },
+	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.84, 1.10, 0.99 },
+	  { 0.72, 1.05, 0.93 }, { 0.83, 1.01, 0.96 },
+	  { 0.22, 1.06, 0.90 } },
 	/* 100 ms */
-	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.92, 1.09, 0.99 },
-	  { 0.75, 1.07, 0.94 }, { 0.83, 1.03, 0.96 } },
+	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.93, 1.02, 0.98 },
+	  { 0.76, 1.01, 0.94 }, { 0.83, 1.03, 0.96 },
+	  { 0.21, 1.08, 0.82 } },
 	/* 1 s */
 	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.84, 1.09, 0.99 },
-	  { 0.87, 1.10, 0.99 }, { 0.87, 1.08, 0.99 } },
+	  { 0.87, 1.10, 0.99 }, { 0.87, 1.08, 0.99 },
+	  { 0.15, 1.12, 0.91 } },
 };
 
 /* Every cell of a kernel's table, in the mode auto picks for it; on 6.1
@@ -226,9 +250,12 @@ TEST(plant_61_steady_mode_at_every_tick)
  * the single-direction workloads are exact. The bench's randrw 70/30 under iops-read 280 + iops-write 120
  * agrees with the VM: 385.8, windows 342-413, against io.max set once at
  * 385.2 (the VM, 2026-12-07: 383 and 381, worst windows 338 and 365). A
- * total over a randrw job is below io.max set once at 100 ms (50/50:
- * 370.9 against 385.7), and 90/10 has a window of 126: open, the cells
- * to work on.
+ * total over a randrw job was below io.max set once at 100 ms (50/50:
+ * 370.9 against 385.7; 90/10 332.6 with a window of 126) while the split
+ * followed the mix of the last 0.2 s; by that of the last 2 s, 395.6
+ * (375-424) and 383.2 (331-409), and 020's mix shift 370.0 with its
+ * worst window, the one the writer stops in, at 223 (controller.c,
+ * CTL_MIX_TAU_S). Still short of the goal at 90/10 and in the shift.
  * At 10 ms ticks the loop is restless: QEMU's bucket without a max holds
  * a tenth of a second and blk-throttle grants a whole slice at once, so
  * the bucket touches full at each slice's start and the loop tightens and
@@ -236,14 +263,17 @@ TEST(plant_61_steady_mode_at_every_tick)
  */
 static const struct cell_bars follow_612[SIM_NR_DTS][NR_WORKLOADS] = {
 	/* 10 ms */
-	{ { 0.92, 0.98, 0.96 }, { 0.89, 1.05, 0.98 }, { 0.84, 1.03, 0.94 },
-	  { 0.65, 1.01, 0.87 }, { 0.82, 1.02, 0.95 } },
+	{ { 0.92, 0.98, 0.96 }, { 0.89, 1.05, 0.98 }, { 0.88, 1.05, 0.96 },
+	  { 0.86, 1.01, 0.95 }, { 0.82, 1.02, 0.95 },
+	  { 0.62, 1.04, 0.92 } },
 	/* 100 ms */
-	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.85, 0.99, 0.92 },
-	  { 0.31, 1.03, 0.83 }, { 0.85, 1.04, 0.96 } },
+	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.93, 1.06, 0.98 },
+	  { 0.82, 1.03, 0.95 }, { 0.85, 1.04, 0.96 },
+	  { 0.55, 1.02, 0.92 } },
 	/* 1 s */
-	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.80, 1.11, 0.97 },
-	  { 0.73, 1.04, 0.94 }, { 0.76, 1.16, 0.94 } },
+	{ { 0.99, 1.01, 0.99 }, { 0.99, 1.01, 0.99 }, { 0.77, 1.10, 0.97 },
+	  { 0.75, 1.10, 0.96 }, { 0.76, 1.16, 0.94 },
+	  { 0.21, 1.08, 0.85 } },
 };
 
 TEST(plant_612_follow_mode_at_every_tick)
@@ -432,3 +462,4 @@ TEST(plant_612_bps_burst_ends_without_a_debt_cycle)
 				untimed[i]);
 	}
 }
+
