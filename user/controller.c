@@ -57,6 +57,9 @@ static_assert(CTL_READ == 0 && CTL_WRITE == 1 && CTL_NR_DIRS == 2 && CTL_NR_KIND
 #define CTL_TRIM_TAU_S	(-0.1 / log(1 - 0.1))
 #define CTL_TRIM_MIN	0.9
 #define CTL_TRIM_MAX	1.25
+/* A member this far above what the line in force lets through teaches
+ * nothing (learn_trim) */
+#define CTL_TRIM_FAR_ABOVE	1.15
 /* A member whose io.max-counted rate reaches this share of the io.max in
  * force is pressing against it. Below io.max, not below the target: at low
  * rates blk-throttle grants whole I/Os per slice (on 6.12 a line of
@@ -670,6 +673,7 @@ static bool spending_credit(const struct ctl_binding *b, const struct ctl_slot *
 static void learn_trim(const struct ctl_binding *b, struct ctl_slot *s, int k, int d)
 {
 	double prev = s->target[k][d], *trim = &s->trim[k][d], err, expected;
+	bool far_above, total = b->group->limits[k * 3].avg;
 	uint64_t wished = s->iomax[k][d];
 	uint64_t force = s->actuated ? s->in_force[k][d] : wished;
 
@@ -730,23 +734,38 @@ static void learn_trim(const struct ctl_binding *b, struct ctl_slot *s, int k, i
 	 * floor in one tick (6.12 VM, 020's burst test), and the line sat
 	 * under avg after the burst. */
 	expected = in_force_dev(s, k, d);
-	if (!isinf(expected) && s->dev_rate[k][d] > 1.15 * expected)
-		return;
+	far_above = !isinf(expected) && s->dev_rate[k][d] > CTL_TRIM_FAR_ABOVE * expected;
 	err = (prev - s->dev_rate[k][d]) / prev;
 	/* Steady mode rewrites a line only past 10%, so a trim that creeps
 	 * moves it in one jump: the smoothed rate ramping up at each flush's
 	 * start read as a 1-3% shortfall, and the trim crept until the line
 	 * jumped to 221 against 200 (the simulation with the actuator in the
 	 * loop). A shortfall under 3% is left to the next write, and a short
-	 * one is averaged away (CTL_STEADY_TRIM_ERR_TAU_S). */
-	if (b->steady) {
+	 * one is averaged away (CTL_STEADY_TRIM_ERR_TAU_S).
+	 * A tick far above, not learnt, still counts in the average, at
+	 * the edge of what is learnt (CTL_TRIM_FAR_ABOVE): the slices'
+	 * grants make the rates swing, and a daemon's tick a jiffy or two
+	 * late on a loaded VM takes a slice's first bios into the tick
+	 * before (ticks of 32 and 8 I/Os against 20, the smoothed rate
+	 * 170-240 about a mean of 200). Left out of the average, the
+	 * swings above 230 left the dips below it to be learnt: the trim
+	 * went to 1.13 and the line to 222 while the disk ran at 200, then
+	 * at 220-228 (the simulation with 0-8 ms late ticks; 027 on 6.1 in
+	 * CI: windows of 223.76 and 222.22 against 200). Not under a total:
+	 * there a direction runs far above its line when the mix moves,
+	 * and counted, those ticks put the 50/50 randrw under iops-total =
+	 * 400 past its bars (windows of 441 at 10 ms ticks, 367 at 100 ms:
+	 * test_controller_plant.c). */
+	if (b->steady && !(far_above && total)) {
 		s->steady_err[k][d] += tick_weight(CTL_STEADY_TRIM_ERR_TAU_S, b->dt_s) *
-				       (err - s->steady_err[k][d]);
-		if (fabs(s->steady_err[k][d]) < (b->group->limits[k * 3].avg ?
-						    CTL_STEADY_TOTAL_TRIM_DEADBAND :
-						    CTL_STEADY_TRIM_DEADBAND))
+				       ((far_above ? (prev - CTL_TRIM_FAR_ABOVE * expected) / prev : err) -
+					s->steady_err[k][d]);
+		if (fabs(s->steady_err[k][d]) < (total ? CTL_STEADY_TOTAL_TRIM_DEADBAND :
+						 CTL_STEADY_TRIM_DEADBAND))
 			return;
 	}
+	if (far_above)
+		return;
 	*trim += tick_weight(CTL_TRIM_TAU_S, b->dt_s) * err;
 	if (*trim < CTL_TRIM_MIN)
 		*trim = CTL_TRIM_MIN;

@@ -268,32 +268,33 @@ static void plant_submit(struct btm *plant, struct sim_load *l, double *room)
 	}
 }
 
-double sim_plant_tick(struct ctl_binding *b, uint64_t id, struct btm *plant, struct sim_load *l,
-		      double dt)
+/* Whole jiffies in secs of the plant's time, carried across calls: a
+ * 10 ms tick is 2 or 3 of them at HZ 250. */
+static long plant_jiffies(struct sim_load *l, double secs)
 {
-	struct ctl_slot *s;
-	uint64_t before[CTL_NR_DIRS], last[CTL_NR_DIRS];
-	double per_jiffy = (l->disk_per_s ? l->disk_per_s : 20000) / BTM_HZ, done = 0;
 	long jiffies;
 
-	sim_attach_plant(id, plant);
-	s = sim_slot(b, id);
-	for (int d = 0; d < CTL_NR_DIRS; d++)
-		before[d] = last[d] = plant->dir[d].dispatched;
-	/* whole jiffies: a 10 ms tick is 2 or 3 of them at HZ 250 */
-	l->jiffy_carry += dt * BTM_HZ;
+	l->jiffy_carry += secs * BTM_HZ;
 	jiffies = (long)floor(l->jiffy_carry + 1e-9);
 	l->jiffy_carry -= jiffies;
-	for (long j = 0; j < jiffies; j++) {
+	return jiffies;
+}
+
+/* n jiffies of the load against blk-throttle, the bios that pass charged */
+static void plant_run(struct ctl_binding *b, struct ctl_slot *s, uint64_t id, struct btm *plant,
+		      struct sim_load *l, long n, uint64_t last[CTL_NR_DIRS])
+{
+	double per_jiffy = (l->disk_per_s ? l->disk_per_s : 20000) / BTM_HZ;
+
+	for (long j = 0; j < n; j++) {
 		uint64_t at = sim_line[id % SIM_SETS].lower_at_ns;
 		double room = per_jiffy;
+		uint32_t waiting;
 
 		/* the daemon's timer: a lowering waiting for its moment in
 		 * blk-throttle's slice is written at it, to the jiffy */
 		if (at && at <= sim_now_ns)
 			sim_actuate(s, false);
-		uint32_t waiting;
-
 		plant_submit(plant, l, &room);
 		waiting = plant->dir[CTL_WRITE].queued;
 		btm_tick(plant);
@@ -310,6 +311,43 @@ double sim_plant_tick(struct ctl_binding *b, uint64_t id, struct btm *plant, str
 		sim_bucket_event(b);
 		sim_now_ns += 1000000000ULL / BTM_HZ;
 	}
+}
+
+double sim_plant_tick(struct ctl_binding *b, uint64_t id, struct btm *plant, struct sim_load *l,
+		      double dt)
+{
+	struct ctl_slot *s;
+	uint64_t before[CTL_NR_DIRS], last[CTL_NR_DIRS];
+	double done = 0;
+
+	sim_attach_plant(id, plant);
+	s = sim_slot(b, id);
+	for (int d = 0; d < CTL_NR_DIRS; d++)
+		before[d] = last[d] = plant->dir[d].dispatched;
+	if (l->stall_s > 0 && l->stall_at_s < dt) {
+		long stalled;
+
+		plant_run(b, s, id, plant, l, plant_jiffies(l, l->stall_at_s), last);
+		l->stall_passed = plant->dir[CTL_READ].dispatched + plant->dir[CTL_WRITE].dispatched;
+		/* the guest's clock catches up: blk-throttle's slices and the
+		 * actuator's gate see the time gone by */
+		stalled = plant_jiffies(l, l->stall_s);
+		plant->jiffies += stalled;
+		l->elapsed_s += (double)stalled / BTM_HZ;
+		sim_now_ns += stalled * (1000000000ULL / BTM_HZ);
+		if (l->stall_at_s + l->stall_s < dt) {
+			plant_run(b, s, id, plant, l, plant_jiffies(l, dt - l->stall_at_s - l->stall_s),
+				  last);
+		} else {
+			/* the tick overdue: one jiffy for the kernel's timers
+			 * (blk-throttle's dispatch) before the daemon runs */
+			plant_run(b, s, id, plant, l, 1, last);
+			dt = l->stall_at_s + l->stall_s + 1.0 / BTM_HZ;
+		}
+		l->stall_s = 0;
+	} else {
+		plant_run(b, s, id, plant, l, plant_jiffies(l, dt), last);
+	}
 	for (int d = 0; d < CTL_NR_DIRS; d++) {
 		double ops = (double)(plant->dir[d].dispatched - before[d]);
 
@@ -317,6 +355,7 @@ double sim_plant_tick(struct ctl_binding *b, uint64_t id, struct btm *plant, str
 		s->thr.bytes[d] = s->dev.bytes[d] = ops * l->bytes[d];
 		done += ops;
 	}
+	l->tick_s = dt;
 	/* the clock is the plant's: the tick at its end */
 	sim_tick_lines(b, dt);
 	return done;

@@ -78,22 +78,35 @@ struct sim_load {
 	double disk_per_s;		/* 0: 20000, a null_blk in the TCG VM */
 	/* Beside a coupled job, a second one in the same cgroup: direct
 	 * writes kept `writer_depth` deep for the first `writer_s` seconds
-	 * (020's mix shift: a 90/10 randrw plus a writer for half its run) */
+	 * (020's mix shift: a 90/10 randrw plus a writer for half its run),
+	 * the coupled job from `coupled_from_s` */
 	int writer_depth;
 	double writer_s;
 	double coupled_from_s;
-	/* the loop's own: the clock, and whose each waiting write is
-	 * (blk-throttle dispatches a direction's bios in order) */
+	/* A stall of the whole VM in the next tick (its vCPUs descheduled on
+	 * a loaded host), stall_s after stall_at_s of the tick; the harness
+	 * clears stall_s once it has passed. */
+	double stall_at_s, stall_s;
+	/* the loop's own: the clock, whose each waiting write is
+	 * (blk-throttle dispatches a direction's bios in order), a stall */
 	double jiffy_carry, arrival_carry[CTL_NR_DIRS];
 	uint64_t mix_seed;
 	double elapsed_s;
 	bool write_owner[SIM_LOAD_MAX_QUEUE];
 	int write_head, write_len, writer_queued;
+	double tick_s;			/* the last tick's dt, a stall in it */
+	uint64_t stall_passed;		/* bios passed in all when it stalled */
 };
 
 /* dt of member id's I/O through its blk-throttle, charged as BPF charges
  * it, then the daemon's tick. Returns the bios that passed (the disk's
- * requests: the model does not split), both directions. */
+ * requests: the model does not split), both directions.
+ * With a stall in it (sim_load.stall_s): nothing runs for the stall (no
+ * bio submitted or dispatched, no daemon), then the guest's jiffies catch
+ * up at once, blk-throttle's timer fires in the first jiffy after, and the
+ * daemon's periodic timer, overdue, ticks there with a dt that spans the
+ * stall; a stall that ends before the tick is due delays nothing but I/O.
+ * l->tick_s says how long the tick was. */
 double sim_plant_tick(struct ctl_binding *b, uint64_t id, struct btm *plant, struct sim_load *l,
 		      double dt);
 

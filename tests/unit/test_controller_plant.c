@@ -463,3 +463,149 @@ TEST(plant_612_bps_burst_ends_without_a_debt_cycle)
 	}
 }
 
+/*
+ * A loaded host (027 on 6.1 in CI: a 2-core TCG VM, steady mode, 100 ms
+ * ticks) delays the guest in two ways, both run here against fio's direct
+ * writer under iops-write = 200 for 60 s, the disk counted per second of
+ * the guest's clock as iostat counts it:
+ * - the whole VM stalls (its vCPUs descheduled): nothing runs, then the
+ *   jiffies catch up and the daemon's overdue tick spans the stall
+ *   (sim_load.stall_s). 6.1 forgives the budget a stall leaves unspent
+ *   (its slice trim), so a stall costs I/O, no catch-up burst follows,
+ *   and the rates fall under CTL_PRESSED_SHARE, which resets the
+ *   trim's averaged error: no lesson, whatever the stalls.
+ * - the daemon wakes a little late on the timer's grid: a tick a jiffy or
+ *   two late takes the first bios of the next slice's grant (ticks of 32
+ *   and 8 I/Os against 20), and the swings above 1.15 x the line, left out
+ *   of the trim's averaged error, left the dips to be learnt: 0-8 ms late,
+ *   the trim went to 1.13 and the line to 222 after 54 s at 200, windows
+ *   of 220-228 after it (learn_trim; CI's windows: 223.76, 222.22). Over
+ *   9 phases of the slices against the grid and 6 seeds, the line moved
+ *   in 6, 3, 6 and 11 runs of 54 at 0-4, 0-8, 0-20 and 0-48 ms (trims to
+ *   1.23, windows to 248); counted in the average, in none.
+ * Late by up to a whole tick (0-100 ms) the trim still climbs in 10 runs
+ * of 54: the rates of irregular ticks that each hold one slice's grant
+ * smooth to a little under their mean. Not modelled: drift between the
+ * daemon's clock and the jiffies (the same clocksource in the guest).
+ */
+struct stall_run {
+	double win[64];			/* the disk per second of the guest */
+	double trim_max;
+	uint64_t line;			/* the line in force at the end */
+	uint32_t writes;		/* io.max writes */
+};
+
+/* In jiffies (4 ms): between stalls and of each, how late the daemon
+ * wakes at most, and how long after the timer's grid the slices start. */
+struct stall_params {
+	uint32_t every_lo, every_hi, len_lo, len_hi, late, phase;
+};
+
+/* lo..hi from a fixed pseudo-random sequence */
+static uint32_t stall_rand(uint64_t *seed, uint32_t lo, uint32_t hi)
+{
+	*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	return lo + (uint32_t)((double)(*seed >> 11) / 9007199254740992.0 * (hi - lo + 1));
+}
+
+static struct stall_run run_stalls(const struct stall_params *p, uint64_t seed, int secs)
+{
+	struct stall_run r = { .writes = 0 };
+	struct policy_group g;
+	struct sim_load l;
+	struct ctl_binding b;
+	struct btm plant;
+	uint32_t line[CTL_NR_DIRS];
+	/* the guest's clock in ms, every figure whole jiffies */
+	int now = 4 * (int)p->phase, stall_at = 4 * stall_rand(&seed, p->every_lo, p->every_hi);
+
+	workload(DIRECT, &g, &l, line);
+	btm_init(&plant, BTM_6_1);
+	sim_init(&b, &g, true);
+	sim_set_timing(ACT_TIMED_ALL);
+	while (now < secs * 1000) {
+		/* the timer's grid, read late (a second's last tick on time,
+		 * so that windows end on a tick) */
+		int next = (now / 100 + 1) * 100, sec = now / 1000, end = 0;
+		uint64_t before = plant.dir[CTL_WRITE].dispatched;
+		double done;
+
+		if (next % 1000)
+			next += 4 * (int)stall_rand(&seed, 0, p->late);
+		if (p->every_hi && stall_at < next) {
+			end = stall_at + 4 * (int)stall_rand(&seed, p->len_lo, p->len_hi);
+			l.stall_at_s = (stall_at - now) / 1000.0;
+			l.stall_s = (end - stall_at) / 1000.0;
+		}
+		done = sim_plant_tick(&b, 1, &plant, &l, (next - now) / 1000.0);
+		if (end) {
+			double early = (double)(l.stall_passed - before);
+
+			r.win[stall_at / 1000] += early;
+			r.win[end / 1000] += done - early;
+			/* an overdue tick comes a jiffy after the stall */
+			now = end < next ? next : end + 4;
+			stall_at = end + 4 * stall_rand(&seed, p->every_lo, p->every_hi);
+		} else {
+			r.win[sec] += done;
+			now = next;
+		}
+		if (now >= 3000)
+			r.trim_max = fmax(r.trim_max, b.slots[0].trim[CTL_IOPS][CTL_WRITE]);
+	}
+	r.line = sim_in_force(&b.slots[0], CTL_IOPS, CTL_WRITE);
+	r.writes = sim_line_writes(1);
+	ctl_binding_free(&b);
+	return r;
+}
+
+/* io.max written once, and from the fourth second no window past 221:
+ * 027's bound of 220, and the bio a stall's end lets through before its
+ * slice is trimmed (with the line at 200 throughout, a window with a stall
+ * in it holds up to 221 here). Without stalls the trim stays inside its
+ * deadband; a stall's loss, which 6.1 never repays, is a real shortfall,
+ * learnt to 1.054 at worst here, the line unmoved. */
+static bool stalls_held(const struct stall_params *p, uint64_t seed, const char *what)
+{
+	struct stall_run r = run_stalls(p, seed, 60);
+	double hi = 0;
+
+	for (int i = 3; i < 60; i++)
+		hi = fmax(hi, r.win[i]);
+	if ((p->every_hi || r.trim_max < 1.03) && r.writes == 1 && hi <= 221)
+		return true;
+	test_fail(__FILE__, __LINE__,
+		  "%s (slices %u jiffies after the grid, seed %" PRIu64 "): trim up to %.3f, "
+		  "line %" PRIu64 ", %u io.max writes, windows up to %.0f",
+		  what, p->phase, seed, r.trim_max, r.line, r.writes, hi);
+	return false;
+}
+
+TEST(plant_61_steady_vm_stalls_and_late_ticks_teach_no_trim)
+{
+	static const struct {
+		const char *what;
+		struct stall_params p;
+	} cases[] = {
+		{ "stalls of 0.2-0.6 s every 3-7 s", { 750, 1750, 50, 150 } },
+		{ "stalls of 0.1-0.3 s every 1-3 s", { 250, 750, 25, 75 } },
+		{ "stalls of 4-40 ms every 0.2-1 s", { 50, 250, 1, 10 } },
+		{ "ticks 0-4 ms late", { .late = 1 } },
+		{ "ticks 0-8 ms late", { .late = 2 } },
+		{ "ticks 0-20 ms late", { .late = 5 } },
+		{ "ticks 0-48 ms late", { .late = 12 } },
+	};
+
+	for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		for (uint32_t phase = 0; phase < BTM_SLICE; phase += 3) {
+			for (uint64_t seed = 1; seed <= 6; seed++) {
+				struct stall_params p = cases[c].p;
+
+				p.phase = phase;
+				if (!stalls_held(&p, seed * 7919, cases[c].what))
+					goto next;
+			}
+		}
+next:;
+	}
+}
