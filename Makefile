@@ -107,8 +107,10 @@ test-host: $(OUTPUT)/iorate
 # disk), not those that only add another LV or a policy form; and of the
 # rest, not the tests tagged one-kernel (the status socket, metrics and
 # reload; top; faults the daemon meets in its own files or through an
-# LD_PRELOAD), which no kernel difference reaches. All to keep CI under 45
-# minutes (47 in two runs on 2026-12-07; 44.6 after the first tags).
+# LD_PRELOAD; a full usage map, the rescan's sweep, the exe:/pid:
+# selectors), which no kernel difference reaches. All to keep CI under 45
+# minutes (47 in two runs on 2026-12-07; 44.6 after the first tags; 46.75
+# on 2026-12-08 with 031's and 032's new tests, before the last three).
 VM_TESTS_BOTH := tests/vm/000-smoke.bats tests/vm/010-accounting.bats tests/vm/022-buckets.bats tests/vm/025-discover.bats tests/vm/028-bps.bats tests/vm/030-observe.bats tests/vm/031-foreign-image.bats tests/vm/032-explain.bats tests/vm/035-top.bats tests/vm/040-faults.bats tests/vm/045-mapfull.bats tests/vm/046-sweep.bats
 VM_TESTS_612 := tests/vm/020-enforce.bats tests/vm/026-nested-qemu.bats tests/vm/027-stacks.bats tests/vm/029-libvirt.bats
 VM_TESTS_61_FILTER := buffered writes flushed by writeback|saturating 50/50 randrw|requests split by the device|burst|LVM linear LV|md RAID1|by-id

@@ -108,6 +108,10 @@ start_bare_qemu() {
 	stop_daemon
 }
 
+# Not kernel-specific: the selectors read /proc, and the exec hook both
+# kernels must have is the test above's; on 6.12 only (22 s of the 6.1
+# tier, CI 2026-12-07).
+# bats test_tags=one-kernel
 @test "exe: and pid: select processes; one alone in its cgroup is limited there" {
 	disk_create disc2
 	cg_create /shared
