@@ -2,13 +2,15 @@
 /*
  * iorate explain: why the host disk sees more than a VM's limit. Each
  * member (a VM, or a cgroup) on each disk, through the stages between its
- * processes and the disk, in 1 s windows: read/write syscalls of its
+ * processes and the disk, in 1 s windows: QEMU's own count of the guest's
+ * requests (its QMP monitor, --qmp), read/write syscalls of its
  * processes (/proc/PID/io), bios past blk-throttle and requests at the
  * disk (top's observe-only meter), the whole disk (/proc/diskstats, as
  * iostat). explain.c judges; this file samples and prints.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <json-c/json.h>
 #include "cgroupfs.h"
 #include "commands.h"
@@ -24,6 +28,7 @@
 #include "log.h"
 #include "meter.h"
 #include "procio.h"
+#include "qmp.h"
 #include "top.h"
 #include "usage.h"
 
@@ -36,6 +41,20 @@ struct explain_opts {
 	int seconds;		/* windows per interval */
 	long intervals;		/* 0: until interrupted */
 	bool json;
+	const char *qmp;	/* NAME's QEMU's QMP socket, or NULL */
+};
+
+/* QMP answers on the same host at once; a QEMU that does not within this
+ * long is busy, and its window is shown without its own count rather than
+ * the window stretched. */
+#define EXPLAIN_QMP_TIMEOUT_MS	300
+
+/* NAME's QEMU's drives at the last window's end, and which disk each
+ * image is on */
+struct explain_qmp {
+	struct qmp_drive drives[QMP_MAX_DRIVES];
+	uint32_t dev[QMP_MAX_DRIVES];
+	int nr;			/* < 0: the query failed */
 };
 
 /* A cgroup's processes' syscall counts at the last window's end. */
@@ -70,6 +89,8 @@ struct explain_state {
 	size_t nr_members, cap_members;
 	struct top_disk *disks;
 	size_t nr_disks;
+	struct explain_qmp *qmp_was, *qmp_now;	/* the last reading, this one */
+	int qmp_err;		/* the last failure, said once */
 };
 
 static volatile sig_atomic_t explain_exiting;
@@ -82,7 +103,7 @@ static void explain_on_signal(int sig)
 static void explain_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: iorate explain [NAME] [-d SECONDS] [-n COUNT] [--json]\n"
+		"Usage: iorate explain [NAME [--qmp SOCKET]] [-d SECONDS] [-n COUNT] [--json]\n"
 		"\n"
 		"Why the disk sees what it sees: each VM (or cgroup) on each disk through the\n"
 		"stages between its processes and the disk, in 1 s windows, and one line that\n"
@@ -113,6 +134,10 @@ static void explain_usage(FILE *f)
 		"       largest 1297/s, the mean 292/s)\n"
 		"A VM's rows are named by its name, its cgroup path beside it.\n"
 		"\n"
+		"  -q, --qmp SOCKET     NAME's QEMU's QMP monitor (a unix socket, e.g. QEMU's\n"
+		"                       -qmp unix:/run/db-1.qmp,server=on,wait=off): its own\n"
+		"                       count of the guest's requests, the first row, and\n"
+		"                       what the verdict judges from instead of syscalls\n"
 		"  -d, --duration SECS  seconds per interval, one window each (default 5)\n"
 		"  -n, --count N        intervals (default 1; 0: until interrupted)\n"
 		"  -j, --json           one JSON object per interval (docs/status.md)\n"
@@ -125,6 +150,7 @@ static int explain_parse(int argc, char **argv, struct explain_opts *o)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "qmp", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -134,7 +160,7 @@ static int explain_parse(int argc, char **argv, struct explain_opts *o)
 
 	*o = (struct explain_opts){ .seconds = 5, .intervals = 1 };
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:n:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:n:jq:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			errno = 0;
@@ -158,6 +184,9 @@ static int explain_parse(int argc, char **argv, struct explain_opts *o)
 		case 'j':
 			o->json = true;
 			break;
+		case 'q':
+			o->qmp = optarg;
+			break;
 		case 'h':
 			explain_usage(stdout);
 			exit(0);
@@ -170,6 +199,10 @@ static int explain_parse(int argc, char **argv, struct explain_opts *o)
 		o->name = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, "iorate explain: unexpected argument: %s\n", argv[optind]);
+		return -1;
+	}
+	if (o->qmp && !o->name) {
+		fprintf(stderr, "iorate explain: --qmp %s: whose? give the VM's NAME too\n", o->qmp);
 		return -1;
 	}
 	return 0;
@@ -297,6 +330,80 @@ static const char *entry_path(struct explain_state *st, const struct usage_entry
 	return path;
 }
 
+/* The whole disk an image is on: a block device's own, a file's
+ * filesystem's; 0 when unknown. */
+static uint32_t image_disk(const char *file)
+{
+	struct stat sb;
+	char spec[32];
+	uint32_t dev;
+	dev_t d;
+
+	if (!*file || stat(file, &sb))
+		return 0;
+	d = S_ISBLK(sb.st_mode) ? sb.st_rdev : sb.st_dev;
+	snprintf(spec, sizeof(spec), "%u:%u", major(d), minor(d));
+	return disk_resolve(spec, &dev) ? 0 : dev;
+}
+
+/* NAME's QEMU's drives now; a failure is said once, until it changes. */
+static void read_qmp(struct explain_state *st)
+{
+	struct explain_qmp *q = st->qmp_now;
+	int n = qmp_query_drives(st->o.qmp, EXPLAIN_QMP_TIMEOUT_MS, q->drives, QMP_MAX_DRIVES);
+
+	q->nr = n;
+	if (n < 0 && n != st->qmp_err)
+		log_warn("explain: QMP %s: %s: QEMU's own counts not shown while it lasts", st->o.qmp,
+			 strerror(-n));
+	st->qmp_err = n < 0 ? n : 0;
+	for (int i = 0; i < n; i++)
+		q->dev[i] = image_disk(q->drives[i].file);
+}
+
+/* The image's disk is dev, or dev is beneath it (an image on an LV). */
+static bool image_on(uint32_t image, uint32_t dev)
+{
+	uint32_t leaves[16];
+	int n;
+
+	if (!image || image == dev)
+		return image != 0;
+	n = disk_leaves(image, leaves, 16);
+	for (int i = 0; i < n; i++)
+		if (leaves[i] == dev)
+			return true;
+	return false;
+}
+
+/* The requests QEMU completed in the window on the drives whose images
+ * are on dev; false when unknown (no reading at either end, a drive new
+ * since the last, a counter that went back: a QEMU restarted). */
+static bool qmp_window(const struct explain_state *st, uint32_t dev, double out[EXPLAIN_NR_DIRS])
+{
+	const struct explain_qmp *was = st->qmp_was, *now = st->qmp_now;
+	bool any = false;
+
+	out[EXPLAIN_READ] = out[EXPLAIN_WRITE] = 0;
+	if (!was || was->nr < 0 || now->nr < 0)
+		return false;
+	for (int i = 0; i < now->nr; i++) {
+		const struct qmp_drive *a = &now->drives[i], *b = NULL;
+
+		if (!image_on(now->dev[i], dev))
+			continue;
+		for (int j = 0; j < was->nr && !b; j++)
+			if (!strcmp(was->drives[j].name, a->name))
+				b = &was->drives[j];
+		if (!b || a->ops[0] < b->ops[0] || a->ops[1] < b->ops[1])
+			return false;
+		for (int d = 0; d < EXPLAIN_NR_DIRS; d++)
+			out[d] += a->ops[d] - b->ops[d];
+		any = true;
+	}
+	return any;
+}
+
 /* The window between two meter readings into each member's slot `slot`. */
 static int take_window(struct explain_state *st, const struct usage_table *prev,
 		       const struct usage_table *cur, const struct top_disk *disks, size_t nr_disks,
@@ -364,6 +471,7 @@ static int take_window(struct explain_state *st, const struct usage_table *prev,
 			w->disk[EXPLAIN_READ] = now->rd - before->rd;
 			w->disk[EXPLAIN_WRITE] = now->wr - before->wr;
 		}
+		w->qemu_known = st->o.qmp && qmp_window(st, m->dev, w->qemu);
 		w->syscalls_known = m->nr_cgroups > 0 && !m->cgroups_full;
 		for (int k = 0; k < m->nr_cgroups; k++) {
 			struct explain_cgroup *c = cgroup_of(st, m->cgroups[k]);
@@ -404,6 +512,7 @@ static void print_member_json(struct json_object *arr, const struct explain_memb
 	json_object_object_add(o, "vm", m->vm ? json_object_new_string(m->label) : NULL);
 	json_object_object_add(o, "cgroup", json_object_new_string(m->cgroup));
 	json_object_object_add(o, "device", json_object_new_string(dev));
+	json_object_object_add(o, "qemu", json_rates(r->qemu_rate));
 	json_object_object_add(o, "syscalls", json_rates(r->rate[EXPLAIN_SYSCALLS]));
 	json_object_object_add(o, "bios", json_rates(r->rate[EXPLAIN_BIOS]));
 	json_object_object_add(o, "split_pieces", json_rates(r->split_rate));
@@ -421,7 +530,8 @@ static void print_member_json(struct json_object *arr, const struct explain_memb
 	json_object_array_add(arr, o);
 }
 
-static void print_member_text(const struct explain_member *m, const struct explain_result *r)
+static void print_member_text(const struct explain_member *m, const struct explain_result *r,
+			      bool qmp)
 {
 	static const char *const stage_line[EXPLAIN_NR_STAGES] = {
 		"syscalls of its processes", "bios past blk-throttle", "requests at the disk",
@@ -434,6 +544,11 @@ static void print_member_text(const struct explain_member *m, const struct expla
 	else
 		printf("%s on %s\n", m->label, dev);
 	printf("  %-38s %9s %10s\n", "", "reads/s", "writes/s");
+	if (qmp && r->qemu_rate[EXPLAIN_READ] < 0)
+		printf("  %-38s %9s %10s\n", "requests QEMU completed (QMP)", "-", "-");
+	else if (qmp)
+		printf("  %-38s %9.1f %10.1f\n", "requests QEMU completed (QMP)",
+		       r->qemu_rate[EXPLAIN_READ], r->qemu_rate[EXPLAIN_WRITE]);
 	for (int s = 0; s < EXPLAIN_NR_STAGES; s++) {
 		if (s == EXPLAIN_REQUESTS) {
 			printf("  %-38s %9.1f %10.1f\n", "  of which pieces of split bios",
@@ -481,7 +596,7 @@ static int report(struct explain_state *st)
 		if (st->o.json)
 			print_member_json(arr, &st->members[i], &r);
 		else
-			print_member_text(&st->members[i], &r);
+			print_member_text(&st->members[i], &r, st->o.qmp);
 	}
 	if (st->o.json) {
 		json_object_object_add(top, "members", arr);
@@ -525,6 +640,15 @@ int do_explain(int argc, char **argv)
 	err = meter_open(&meter, METER_SEE_MERGES);
 	if (err)
 		goto cleanup;
+	if (st.o.qmp) {
+		st.qmp_was = calloc(1, sizeof(*st.qmp_was));
+		st.qmp_now = calloc(1, sizeof(*st.qmp_now));
+		if (!st.qmp_was || !st.qmp_now) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		read_qmp(&st);
+	}
 	err = meter_read(meter, &prev);
 	if (!err)
 		err = top_read_diskstats(&st.disks, &st.nr_disks);
@@ -549,6 +673,13 @@ int do_explain(int argc, char **argv)
 			if (err)
 				goto cleanup;
 			take_syscalls(&st);
+			if (st.o.qmp) {
+				struct explain_qmp *q = st.qmp_was;
+
+				st.qmp_was = st.qmp_now;
+				st.qmp_now = q;
+				read_qmp(&st);
+			}
 			err = take_window(&st, &prev, &cur, disks, nr_disks, slot);
 			free(st.disks);
 			st.disks = disks;
@@ -570,6 +701,8 @@ cleanup:
 	free(st.members);
 	free(st.cgs);
 	free(st.disks);
+	free(st.qmp_was);
+	free(st.qmp_now);
 	usage_table_free(&prev);
 	usage_table_free(&cur);
 	meter_close(meter);

@@ -3,7 +3,8 @@
  * iorate explain's judgement, pure: one member's I/O on one disk through
  * each stage between QEMU and the disk, window by window, summed up and
  * the stage that adds most named in one line. cmd_explain.c takes the
- * samples (the meter, /proc/PID/io, /proc/diskstats) and prints.
+ * samples (QEMU's QMP monitor, the meter, /proc/PID/io, /proc/diskstats)
+ * and prints.
  */
 #ifndef IORATE_EXPLAIN_H
 #define IORATE_EXPLAIN_H
@@ -26,6 +27,10 @@ struct explain_window {
 	double seconds;
 	double count[EXPLAIN_NR_STAGES][EXPLAIN_NR_DIRS];
 	bool syscalls_known;	/* its processes' /proc/PID/io could be read */
+	/* requests QEMU completed on the drives whose images are on the disk,
+	 * by its own count (QMP query-blockstats: explain --qmp) */
+	double qemu[EXPLAIN_NR_DIRS];
+	bool qemu_known;
 	double background;	/* its writes the flushers issued (no REQ_SYNC) */
 	double disk[EXPLAIN_NR_DIRS];	/* the whole disk, every cgroup */
 	/* between bios and requests: the extra pieces split bios made
@@ -47,6 +52,11 @@ struct explain_result {
 	double background_share;	/* the flushers' writes / all its requests */
 	double largest_s;	/* dir's requests: the largest window's rate */
 	double largest_syscalls_s;	/* ... and of its syscalls, where known */
+	/* QEMU's own requests per second, over the windows they were read
+	 * in; < 0: unknown (no --qmp). Where known, the stage the guest's
+	 * requests are judged from instead of the syscalls. */
+	double qemu_rate[EXPLAIN_NR_DIRS];
+	double largest_qemu_s;
 	int top_windows;	/* the fewest windows holding most of dir's requests */
 	double top_share;	/* ... and the share they hold */
 	char verdict[192];

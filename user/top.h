@@ -229,7 +229,8 @@ void top_layout_fit(int cols, bool daemon, bool groups, const struct top_layout_
  * buf. */
 const char *top_fit(const char *text, int width, char *buf, size_t len);
 /* The guest named by a libvirt VM's cgroup anywhere in path (the scope, or
- * a cgroup below it such as libvirt/emulator) into name: what follows the
+ * a cgroup below it such as libvirt/emulator), or by the cgroup the daemon
+ * moved a bare QEMU to (/iorate.slice/vm-NAME), into name: what follows the
  * VM's cgroup in path ("" for the VM's own), NULL when path has none. */
 const char *top_vm_of_path(const char *path, char *name, size_t len);
 /* Whether path is member or a cgroup below it. */

@@ -120,6 +120,7 @@ const char *top_fit(const char *text, int width, char *buf, size_t len)
 const char *top_vm_of_path(const char *path, char *name, size_t len)
 {
 	const char *p = path;
+	bool in_move_to = false;
 
 	while (*p) {
 		const char *end = strchr(p, '/');
@@ -131,6 +132,15 @@ const char *top_vm_of_path(const char *path, char *name, size_t len)
 			comp[n] = '\0';
 			if (members_vm_name(comp, name, len))
 				return p + n;
+			/* a bare QEMU the daemon moved, under the default
+			 * move-to (daemon_procs.c: vm-NAME): named here only,
+			 * for top and explain; a policy's vm: does not match
+			 * a cgroup by that name alone */
+			if (in_move_to && n > 3 && !strncmp(comp, "vm-", 3)) {
+				snprintf(name, len, "%s", comp + 3);
+				return p + n;
+			}
+			in_move_to = !strcmp(comp, POLICY_DEFAULT_MOVE_TO + 1);
 		}
 		p += n;
 		while (*p == '/')

@@ -28,4 +28,10 @@ IORATE=${IORATE:-build/iorate}
 	run "$IORATE" explain web-1 extra
 	[ "$status" -eq 2 ]
 	[[ $output == *"unexpected argument: extra"* ]]
+	# a QMP socket is one QEMU's: whose must be said
+	run "$IORATE" explain --qmp /run/db-1.qmp
+	[ "$status" -eq 2 ]
+	[[ $output == *"--qmp /run/db-1.qmp: whose? give the VM's NAME too"* ]]
+	run "$IORATE" explain --help
+	[[ $output == *"--qmp SOCKET"*"QMP monitor"* ]]
 }

@@ -15,6 +15,7 @@ setup() {
 teardown() {
 	[ -n "${TOP_PID:-}" ] && kill "$TOP_PID" 2>/dev/null || true
 	[ -n "${FIO_PID:-}" ] && kill "$FIO_PID" 2>/dev/null || true
+	[ -n "${QMP_PID:-}" ] && kill "$QMP_PID" 2>/dev/null || true
 	[ -n "${LOOP:-}" ] && losetup -d "$LOOP" || true
 }
 
@@ -88,4 +89,40 @@ counted_all_but_missed() {
 	jq -ne --argjson m "$m" '$m.requests.write >= 180 and $m.requests.write <= 220'
 	jq -ne --argjson m "$m" '($m.bios.write - $m.requests.write | fabs) <= 0.01 * $m.requests.write'
 	[[ $(jq -r -n --argjson m "$m" '$m.verdict') == "no stage adds: "* ]]
+}
+
+# explain --qmp against a QMP monitor whose one drive's image is the loop
+# device and which counts 150 writes a second while fio makes 200: the
+# first row is QEMU's count, not the disk's, and the verdict judges the
+# guest's side from it. The real QEMU is 026's (tests/vm).
+@test "explain --qmp: QEMU's own count of the drive on the disk is the first row, and what the verdict judges from" {
+	need fio "install fio"
+	local out=$BATS_TEST_TMPDIR/explain.json sock=$BATS_TEST_TMPDIR/qmp.sock name
+	tests/host/fake-qmp "$sock" "$LOOP" 150 &
+	QMP_PID=$!
+	fio --name=w --filename="$LOOP" --direct=1 --rw=randwrite --bs=4k --rate_iops=200 \
+		--time_based --runtime=12 --output=/dev/null &
+	FIO_PID=$!
+	sleep 1
+	# the member's name, as explain names it on this host
+	"$IORATE" explain -d 2 --json >"$out" 2>/dev/null
+	name=$(jq -r --arg d "$LOOPNAME" '[.members[] | select(.device == $d)][0].name' "$out")
+	[ -n "$name" ] && [ "$name" != null ]
+	"$IORATE" explain "$name" --qmp "$sock" -d 5 --json >"$out" 2>"$out.err"
+	"$IORATE" explain "$name" --qmp "$sock" -d 2 >"$out.txt" 2>&1
+	wait "$FIO_PID"
+	FIO_PID=
+	local m
+	m=$(jq -c --arg d "$LOOPNAME" '.members[] | select(.device == $d)' "$out")
+	echo "$m"
+	echo "# explain --qmp: QEMU's writes/s $(jq -n --argjson m "$m" '$m.qemu.write'), requests $(jq -n --argjson m "$m" '$m.requests.write'): $(jq -rn --argjson m "$m" '$m.verdict')" >&3
+	jq -ne --argjson m "$m" '$m.qemu.write >= 145 and $m.qemu.write <= 155 and $m.qemu.read == 0'
+	jq -ne --argjson m "$m" '$m.requests.write >= 180 and $m.requests.write <= 220'
+	[[ $(jq -r -n --argjson m "$m" '$m.verdict') == *"150 QEMU write requests/s became"* ]]
+	grep "requests QEMU completed (QMP)" "$out.txt"
+	# no monitor there: said once, the windows shown without it
+	kill "$QMP_PID"
+	QMP_PID=
+	run "$IORATE" explain "$name" --qmp "$sock" -d 1 --json
+	[[ $output == *"QMP $sock: "*"QEMU's own counts not shown"* ]]
 }

@@ -156,6 +156,12 @@ TEST(top_vm_of_path_names_a_vm_and_what_lies_below)
 	rest = top_vm_of_path("/machine/qemu-3-web-1.libvirt-qemu", vm, sizeof(vm));
 	ASSERT_TRUE(rest != NULL && !*rest);
 	ASSERT_STREQ(vm, "web-1");
+	/* a bare QEMU the daemon moved under the default move-to */
+	rest = top_vm_of_path("/iorate.slice/vm-db-1", vm, sizeof(vm));
+	ASSERT_TRUE(rest != NULL && !*rest);
+	ASSERT_STREQ(vm, "db-1");
+	ASSERT_TRUE(!top_vm_of_path("/iorate.slice/pid-4242", vm, sizeof(vm)));
+	ASSERT_TRUE(!top_vm_of_path("/other.slice/vm-db-1", vm, sizeof(vm)));
 	ASSERT_TRUE(!top_vm_of_path("/system.slice/sshd.service", vm, sizeof(vm)));
 	ASSERT_TRUE(!top_vm_of_path("/", vm, sizeof(vm)));
 }

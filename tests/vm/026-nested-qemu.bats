@@ -52,10 +52,12 @@ disk_written() { [ "$(disk_writes)" -gt 0 ]; }
 	start_daemon
 	# The guest only writes: 4 busybox dd, 4 KiB O_DIRECT, on its virtio
 	# disk (tools/vmtest --ddwrite; no host root over 9p, which nested
-	# under TCG would take minutes to boot). 45 s covers the measurement
-	# below with room for a slow start.
+	# under TCG would take minutes to boot). 48 s covers the measurements
+	# below with room for a slow start. Two QMP monitors: one for iorate
+	# explain, one for the test's own reading of QEMU's counts.
 	cg_run /shared tools/vmtest --kernel "$IORATE_VM_KERNEL_SERIES" --mem 256 --timeout 400 \
-		--name guest=db-1,debug-threads=on --disk /dev/nested0 --ddwrite 45,4 > "$WORK/nested.log" 2>&1
+		--name guest=db-1,debug-threads=on --disk /dev/nested0 --ddwrite 48,4 \
+		--qmp "$WORK/explain.qmp" --qmp "$WORK/test.qmp" > "$WORK/nested.log" 2>&1
 	NESTED=$CG_PID
 	wait_for 20 qemu_running
 	# found at exec, not by the 10 s safety-net scan
@@ -80,6 +82,29 @@ disk_written() { [ "$(disk_writes)" -gt 0 ]; }
 	# the mean within -30% (a starved CI VM); a limit that does not hold
 	# lets it run at its ~170 and fails by far
 	WINDOW_TOL=0.20 MEAN_TOL=0.30 check_windows "$WORK/held" 3 0 $LIMIT
+	# explain --qmp: the guest's requests as QEMU counted them, checked
+	# against QEMU's own count read by a second QMP client over the same
+	# 8 s (the end is when explain's line came: it prints each interval
+	# as it ends), within 5%
+	tests/vm/lib/qmpcount "$WORK/test.qmp" > "$WORK/qmpcount" &
+	local poll=$!
+	sleep 0.5
+	"$IORATE" explain db-1 --qmp "$WORK/explain.qmp" -d 8 --json |
+		while IFS= read -r line; do date +%s.%N > "$WORK/explain.end"; printf '%s\n' "$line"; done > "$WORK/explain.json"
+	sleep 0.5
+	kill "$poll"
+	cat "$WORK/explain.json"
+	local ex own
+	ex=$(jq -r '.members[] | select(.vm == "db-1" and .device == "nested0") | .qemu.write' "$WORK/explain.json")
+	jq -r '.members[] | select(.vm == "db-1") | .verdict' "$WORK/explain.json" | grep "QEMU requests"
+	# QEMU's own writes/s over [end - 8 s, end], each end taken between
+	# the two samples around it
+	own=$(awk -v e="$(cat "$WORK/explain.end")" -v d=8 '
+		function at(t,   i) { for (i = 2; i <= n; i++) if (ts[i] >= t) return w[i-1] + (w[i] - w[i-1]) * (t - ts[i-1]) / (ts[i] - ts[i-1]); return -1 }
+		{ n++; ts[n] = $1; w[n] = $3 }
+		END { a = at(e - d); b = at(e); if (a < 0 || b < 0) exit 1; printf "%.2f", (b - a) / d }' "$WORK/qmpcount")
+	echo "# explain --qmp: QEMU's writes/s $ex, by a second QMP client $own" >&3
+	awk -v x="$ex" -v o="$own" 'BEGIN { exit !(o > 5 && x >= 0.95 * o && x <= 1.05 * o) }'
 	# The held rate is the policy's, not what the guest could do: raise
 	# the limit and the same guest goes faster.
 	nested_policy 1000

@@ -53,8 +53,11 @@ _iorate()
 		case $prev in
 		-d | --duration | -n | --count)
 			return ;;
+		-q | --qmp)
+			_filedir
+			return ;;
 		esac
-		COMPREPLY=($(compgen -W '--duration --count --json --help' -- "$cur"))
+		COMPREPLY=($(compgen -W '--qmp --duration --count --json --help' -- "$cur"))
 		;;
 	status)
 		case $prev in
