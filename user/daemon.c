@@ -197,7 +197,7 @@ int daemon_init(struct daemon *d, const char *policy_path)
 		if (iomax_read(dir, d->state.entries[i].dev, &d->state.entries[i].current))
 			iomax_unlimited(&d->state.entries[i].current);
 	}
-	err = meter_open(&d->meter, 0);
+	err = meter_open(&d->meter, METER_SEE_FOREIGN);
 	if (err)
 		return err;
 	err = daemon_charges_open(d);

@@ -131,7 +131,8 @@ int meter_open(struct meter **out, unsigned int flags)
 	 * reads), and would fail the whole object's load. Everything else
 	 * still works. */
 	vmlinux = btf__load_vmlinux_btf();
-	m->foreign_dirty = vmlinux && kquirk_foreign_dirty_folio(vmlinux) == 1;
+	m->foreign_dirty = (flags & METER_SEE_FOREIGN) && vmlinux &&
+			   kquirk_foreign_dirty_folio(vmlinux) == 1;
 	btf__free(vmlinux);
 	if (!m->foreign_dirty)
 		bpf_program__set_autoload(m->skel->progs.foreign_dirty, false);

@@ -13,6 +13,13 @@ struct meter;
 /* iorate explain's: also count merges (struct iorate_usage.merged), a
  * lookup per merge that enforcement and top do without. */
 #define METER_SEE_MERGES	(1U << 0)
+/* The daemon's: also watch pages dirtied for another cgroup's inode
+ * (foreign_dirty, one run per page a buffered writer dirties on the whole
+ * host), which only enforcement acts on. Observe-only meters leave it
+ * out: besides its cost, each attach patches a hot call site, and a TCG
+ * guest can trip on a half-patched one (tools/vmtest: a 6.12 panic in
+ * __folio_mark_dirty, CI 2026-12-08). */
+#define METER_SEE_FOREIGN	(1U << 1)
 
 int meter_open(struct meter **out, unsigned int flags);
 /* Whether foreign-dirty events can come (the kernel has cgroup writeback). */
