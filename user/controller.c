@@ -569,9 +569,16 @@ static double target_rate(const struct ctl_binding *b, const struct throttle_buc
 
 /* What the line in force let s do in (k, d), in device units/s (through
  * the conversion and the trim that made it); INFINITY: no line. */
+/* The io.max line the member has: the actuator's, or the wish until the
+ * actuator has reported (ctl_slot_in_force); 0: none. */
+static uint64_t line_of(const struct ctl_slot *s, int k, int d)
+{
+	return s->actuated ? s->in_force[k][d] : s->iomax[k][d];
+}
+
 static double in_force_dev(const struct ctl_slot *s, int k, int d)
 {
-	uint64_t v = s->actuated ? s->in_force[k][d] : s->iomax[k][d];
+	uint64_t v = line_of(s, k, d);
 	double conv = s->conv[k][d] > 0 ? s->conv[k][d] : 1;
 	double trim = s->trim[k][d] > 0 ? s->trim[k][d] : 1;
 
@@ -593,8 +600,7 @@ static double passed_dev(const struct ctl_slot *s, int k, int d)
 
 	if (k != CTL_IOPS || isinf(v))
 		return v;
-	return v * iomax_iops_passed(s->actuated ? s->in_force[k][d] : s->iomax[k][d]) /
-	       (double)(s->actuated ? s->in_force[k][d] : s->iomax[k][d]);
+	return v * iomax_iops_passed(line_of(s, k, d)) / (double)line_of(s, k, d);
 }
 
 /*
@@ -675,7 +681,7 @@ static void learn_trim(const struct ctl_binding *b, struct ctl_slot *s, int k, i
 	double prev = s->target[k][d], *trim = &s->trim[k][d], err, expected;
 	bool far_above, total = b->group->limits[k * 3].avg;
 	uint64_t wished = s->iomax[k][d];
-	uint64_t force = s->actuated ? s->in_force[k][d] : wished;
+	uint64_t force = line_of(s, k, d);
 
 	if (*trim == 0)
 		*trim = 1;

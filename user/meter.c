@@ -130,10 +130,11 @@ int meter_open(struct meter **out, unsigned int flags)
 	 * writeback_dirty_page (a struct page, not the folio the program
 	 * reads), and would fail the whole object's load. Everything else
 	 * still works. */
-	vmlinux = btf__load_vmlinux_btf();
-	m->foreign_dirty = (flags & METER_SEE_FOREIGN) && vmlinux &&
-			   kquirk_foreign_dirty_folio(vmlinux) == 1;
-	btf__free(vmlinux);
+	if (flags & METER_SEE_FOREIGN) {
+		vmlinux = btf__load_vmlinux_btf();
+		m->foreign_dirty = vmlinux && kquirk_foreign_dirty_folio(vmlinux) == 1;
+		btf__free(vmlinux);
+	}
 	if (!m->foreign_dirty)
 		bpf_program__set_autoload(m->skel->progs.foreign_dirty, false);
 	if (!(flags & METER_SEE_MERGES)) {
